@@ -1,0 +1,33 @@
+# kb — make install | wiki | test | bench | eval | clean
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DB     ?= sqlite:///kb.sqlite
+SITE   ?= site
+
+.PHONY: install wiki test bench eval clean
+
+install: $(STAMP)
+
+# pkuseg 0.0.25 has no wheel for Python 3.11: it compiles against numpy and cython,
+# which must be installed first, without build isolation. Its sdist ships the model.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/pip install --quiet numpy cython
+	$(BIN)/pip install --quiet --no-build-isolation pkuseg==0.0.25
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+wiki: install
+	$(BIN)/kb ingest --db $(DB) examples/logs
+
+test: install
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/bench_ingest.py
+
+clean:
+	rm -rf $(VENV) kb.sqlite kb.sqlite-wal kb.sqlite-shm $(SITE) .pytest_cache

@@ -1,0 +1,47 @@
+"""What every command shares: the --db option, the console, and error translation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import click
+from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
+
+from kb.errors import DatabaseError, KbError
+from kb.store import DEFAULT_URL
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add --db URL (also $KB_DB_URL) to a command."""
+    return click.option(
+        "--db", "db_url", envvar="KB_DB_URL", default=DEFAULT_URL, show_default=True, metavar="URL",
+        help="SQLAlchemy database URL (also $KB_DB_URL), e.g. postgresql+psycopg://user@host/kb.",
+    )(command)
+
+
+class KbGroup(click.Group):
+    """A click group whose commands never show a traceback for an error kb can explain."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"database error: {exc.__class__.__name__}: {_first_line(exc)}") from None
+        except OSError as exc:
+            raise KbError(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("KB_DEBUG"):
+                raise
+            raise KbError(f"internal error: {exc.__class__.__name__}: {exc} (run with KB_DEBUG=1 for the traceback)") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

@@ -1,0 +1,82 @@
+"""Opening the database: engine, migrations to the newest schema, sessions."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from kb.errors import DatabaseError
+
+DEFAULT_URL = "sqlite:///kb.sqlite"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: the one given, else $KB_DB_URL, else kb.sqlite in the working folder."""
+    return url or os.environ.get("KB_DB_URL") or DEFAULT_URL
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _json_dumps(value) -> str:
+    """JSON for the JSON columns; most hold an empty list, which needs no encoder."""
+    if not value and isinstance(value, list):
+        return "[]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if engine is not None:
+        config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def create(url: str | None = None) -> Engine:
+    """An engine for the URL, without touching the schema."""
+    url = database_url(url)
+    try:
+        engine = sa.create_engine(url, json_serializer=_json_dumps)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise DatabaseError(f"cannot use database URL {url!r}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (a no-op when it is there already)."""
+    config = alembic_config(engine)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    try:
+        with engine.begin() as connection:
+            if MigrationContext.configure(connection).get_current_revision() == head:
+                return
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot open {engine.url!r}: {exc.__class__.__name__}: {exc}") from None
+
+
+def open_db(url: str | None = None) -> Engine:
+    """An engine for the URL with the schema migrated to the newest revision."""
+    engine = create(url)
+    upgrade(engine)
+    return engine
