@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 from collections.abc import Callable
 from typing import Any
@@ -26,7 +28,26 @@ def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class KbGroup(click.Group):
-    """A click group whose commands never show a traceback for an error kb can explain."""
+    """A click group whose commands never show a traceback for an error kb can explain.
+
+    Commands are imported when used (``lazy`` maps a name to "module:attribute"), so
+    ``kb lookup`` never pays for importing spaCy.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        available = {name for name, target in self.lazy.items()
+                     if importlib.util.find_spec(target.split(":")[0]) is not None}
+        return sorted({*super().list_commands(ctx), *available})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module_name, attribute = self.lazy[name].split(":")
+            self.add_command(getattr(importlib.import_module(module_name), attribute), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

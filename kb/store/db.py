@@ -7,10 +7,7 @@ import os
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -62,15 +59,19 @@ def create(url: str | None = None) -> Engine:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is there already)."""
+    """Bring the schema to the newest migrations (a no-op when it is there already)."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     config = alembic_config(engine)
-    head = ScriptDirectory.from_config(config).get_current_head()
+    heads = set(ScriptDirectory.from_config(config).get_heads())
     try:
         with engine.begin() as connection:
-            if MigrationContext.configure(connection).get_current_revision() == head:
+            if set(MigrationContext.configure(connection).get_current_heads()) == heads:
                 return
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, "heads")
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot open {engine.url!r}: {exc.__class__.__name__}: {exc}") from None
 
