@@ -5,18 +5,25 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import click
-from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 
 from kb.errors import DatabaseError, KbError
 from kb.store import DEFAULT_URL
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+def __getattr__(name: str) -> Any:
+    """``console`` and ``err_console`` are made on first use: importing rich costs ~0.1 s (kb lookup)."""
+    if name in ("console", "err_console"):
+        from rich.console import Console
+
+        globals()["console"] = Console(highlight=False)
+        globals()["err_console"] = Console(stderr=True, highlight=False)
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def db_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -52,16 +59,22 @@ class KbGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"database error: {exc.__class__.__name__}: {_first_line(exc)}") from None
         except OSError as exc:
             raise KbError(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
+            if _is_sqlalchemy_error(exc):
+                raise DatabaseError(f"database error: {exc.__class__.__name__}: {_first_line(exc)}") from None
             if os.environ.get("KB_DEBUG"):
                 raise
             raise KbError(f"internal error: {exc.__class__.__name__}: {exc} (run with KB_DEBUG=1 for the traceback)") from None
+
+
+def _is_sqlalchemy_error(exc: BaseException) -> bool:
+    """An SQLAlchemy error, tested without importing SQLAlchemy (a command that never loaded it raised none)."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.SQLAlchemyError)
 
 
 def _first_line(exc: BaseException) -> str:

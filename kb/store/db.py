@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from kb.errors import DatabaseError
+from kb.store import DEFAULT_URL
 
-DEFAULT_URL = "sqlite:///kb.sqlite"
 MIGRATIONS = Path(__file__).with_name("migrations")
+_REVISION = re.compile(r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+)$""", re.MULTILINE)
 
 
 def database_url(url: str | None = None) -> str:
@@ -38,7 +39,30 @@ def _json_dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def alembic_config(engine: Engine | None = None) -> Config:
+def script_heads() -> set[str]:
+    """The head revisions of the migration scripts, read from their text (no Alembic import)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        fields = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
+        if "revision" not in fields:
+            continue
+        revisions.add(_literal(fields["revision"]))
+        down = fields.get("down_revision", "None").strip()
+        if down.startswith(("(", "[")):
+            parents.update(_literal(part) for part in down.strip("()[]").split(",") if part.strip())
+        elif down != "None":
+            parents.add(_literal(down))
+    return revisions - parents
+
+
+def _literal(text: str) -> str:
+    return text.split("#")[0].strip().strip("'\"")
+
+
+def alembic_config(engine: Engine | None = None):
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if engine is not None:
@@ -60,6 +84,8 @@ def create(url: str | None = None) -> Engine:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migrations (a no-op when it is there already)."""
+    if _at_heads(engine, script_heads()):
+        return  # the usual case: no need to import Alembic
     from alembic import command
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
@@ -74,6 +100,16 @@ def upgrade(engine: Engine) -> None:
             command.upgrade(config, "heads")
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot open {engine.url!r}: {exc.__class__.__name__}: {exc}") from None
+
+
+def _at_heads(engine: Engine, heads: set[str]) -> bool:
+    """Whether alembic_version already holds exactly these heads (one cheap query)."""
+    try:
+        with engine.connect() as connection:
+            current = {row[0] for row in connection.exec_driver_sql("SELECT version_num FROM alembic_version")}
+    except SQLAlchemyError:
+        return False
+    return bool(heads) and current == heads
 
 
 def open_db(url: str | None = None) -> Engine:
