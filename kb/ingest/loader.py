@@ -161,7 +161,7 @@ def _store(engine: Engine, batch: list[_Parsed], known: dict[str, tuple[int, str
                 conn.execute(delete(Message).where(Message.source_id == source_id))
                 conn.execute(update(Source).where(Source.id == source_id).values(**values))
             else:
-                source_id = conn.execute(insert(Source).values(**values)).inserted_primary_key[0]
+                source_id = conn.execute(insert(Source), values).inserted_primary_key[0]
             if log.messages:
                 common = {"source_id": source_id, "group": item.group, "date": log.date}
                 insert_many(conn, Message.__table__, log.messages, common)
