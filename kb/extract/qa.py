@@ -1,0 +1,116 @@
+"""Q&A extraction: find the questions of each day's chat and link them to their answers.
+
+``extract_qa`` reads the messages (and the term mentions the term extractor stored),
+runs kb.extract.qa_signals.link_day over each day of each group, and replaces the
+qa_pairs, qa_answers and qa_terms tables with the result. Runs without NLP models.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kb.extract.qa_signals import Msg, Pair, describe, link_day
+from kb.rules.qa import QARules, load_qa_rules
+from kb.store.bulk import insert_many
+from kb.store.models import Mention, Message, QAAnswer, QAPair, QATerm, Term
+
+ProgressFn = Callable[[int, int], None]
+
+
+def message_terms(conn: sa.Connection) -> dict[int, frozenset[int]]:
+    """message id → ids of the (non-rejected) terms it mentions, merged terms resolved to their target."""
+    terms = {row.id: (row.status, row.merged_into_id) for row in conn.execute(
+        sa.select(Term.id, Term.status, Term.merged_into_id))}
+
+    def resolve(term_id: int) -> int | None:
+        seen = set()
+        while term_id in terms and term_id not in seen:
+            seen.add(term_id)
+            status, target = terms[term_id]
+            if status == "rejected":
+                return None
+            if status == "merged" and target:
+                term_id = target
+                continue
+            return term_id
+        return None
+
+    by_message: dict[int, set[int]] = defaultdict(set)
+    for message_id, term_id in conn.execute(sa.select(Mention.message_id, Mention.term_id)):
+        resolved = resolve(term_id)
+        if resolved is not None:
+            by_message[message_id].add(resolved)
+    return {key: frozenset(value) for key, value in by_message.items()}
+
+
+def load_days(conn: sa.Connection, terms: dict[int, frozenset[int]]) -> dict[tuple[int, str, Any], list[Msg]]:
+    """(source id, group, date) → that day's messages in order."""
+    m = Message.__table__.c
+    query = sa.select(m.id, m.source_id, m.group, m.date, m.seq, m.time, m.speaker, m.kind, m.text,
+                      m.quoted_speaker, m.quoted_text, m.mentions).order_by(m.source_id, m.seq)
+    days: dict[tuple[int, str, Any], list[Msg]] = defaultdict(list)
+    for row in conn.execute(query):
+        days[(row.source_id, row.group, row.date)].append(Msg(
+            id=row.id, seq=row.seq, time=row.time, speaker=row.speaker, kind=row.kind, text=row.text or "",
+            quoted_speaker=row.quoted_speaker, quoted_text=row.quoted_text, mentions=list(row.mentions or []),
+            terms=terms.get(row.id, frozenset()),
+        ))
+    return days
+
+
+def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = None) -> list[Pair]:
+    """Every Q&A pair of the database's messages (nothing written)."""
+    with engine.connect() as conn:
+        terms = message_terms(conn)
+        days = load_days(conn, terms)
+    pairs: list[Pair] = []
+    total = len(days)
+    for done, key in enumerate(sorted(days, key=lambda k: (k[0],)), start=1):
+        pairs.extend(link_day(days[key], rules))
+        if on_progress:
+            on_progress(done, total)
+    return pairs
+
+
+def extract_qa(engine: Engine, rules_dir: str | Path | None = None,
+               on_progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Find Q&A pairs and replace qa_pairs, qa_answers and qa_terms with them; return counts.
+
+    ``on_progress(done, total)`` is called after each day of each group.
+    """
+    started = _time.perf_counter()
+    rules = load_qa_rules(rules_dir)
+    pairs = find_pairs(engine, rules, on_progress)
+    pair_rows, answer_rows, term_rows = [], [], []
+    for pair_id, pair in enumerate(pairs, start=1):
+        pair_rows.append({"id": pair_id, "question_id": pair.question.id, "score": pair.score,
+                          "signals": describe(pair)})
+        pair_terms = set(pair.question.terms)
+        for rank, (answer, score, signals) in enumerate(pair.answers):
+            answer_rows.append({"pair_id": pair_id, "message_id": answer.id, "rank": rank, "score": score,
+                                "signals": signals})
+            pair_terms |= answer.terms
+        term_rows.extend({"pair_id": pair_id, "term_id": term_id} for term_id in sorted(pair_terms))
+    with engine.begin() as conn:
+        conn.execute(sa.delete(QATerm.__table__))
+        conn.execute(sa.delete(QAAnswer.__table__))
+        conn.execute(sa.delete(QAPair.__table__))
+        insert_many(conn, QAPair.__table__, pair_rows)
+        insert_many(conn, QAAnswer.__table__, answer_rows)
+        insert_many(conn, QATerm.__table__, term_rows)
+        if conn.dialect.name == "postgresql" and pair_rows:
+            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('qa_pairs', 'id'), %s)" % len(pair_rows))
+    return {
+        "pairs": len(pair_rows),
+        "answers": len(answer_rows),
+        "terms": len(term_rows),
+        "questions_without_term": sum(1 for p in pairs if not p.question.terms),
+        "seconds": round(_time.perf_counter() - started, 2),
+    }

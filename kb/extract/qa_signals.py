@@ -1,0 +1,273 @@
+"""Question detection and answer linking over one day of one group's messages (pure functions, no database).
+
+``detect_question`` scores one text against the cues and exclusions of rules/qa.yaml;
+``link_day`` finds the questions of a day and links each to its answers using the
+signals the chat gives: quote-replies, @mentions, replies soon after, shared terms and
+words, the asker's thanks, and the answerer going on over several messages. Answers are
+contested between the questions open at the same time, so interleaved threads keep
+their own answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kb.ingest.nickname import split_nickname
+from kb.rules.qa import QARules
+
+_EMOJI = re.compile(r"\[[^\[\]]{1,8}\]")
+_MENTION = re.compile(r"@\S+?(?:[\u2005\s]|$)")
+_SPACE = re.compile(r"[\s\u2005\u3000]+")
+_WORDISH = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
+# Characters too common to make two texts share a topic.
+_STOP = set("的了是我你他她它们这那个有在和就都也还要会能吗呢吧啊么嘛呀哦嗯一不没很太说下上")
+
+
+@dataclass
+class Msg:
+    """What linking needs of one message."""
+
+    id: int
+    seq: int
+    time: str
+    speaker: str
+    kind: str
+    text: str
+    quoted_speaker: str | None = None
+    quoted_text: str | None = None
+    mentions: list[str] = field(default_factory=list)
+    terms: frozenset[int] = frozenset()
+
+    @property
+    def seconds(self) -> int:
+        try:
+            h, m, s = (int(x) for x in self.time.split(":"))
+        except ValueError:
+            return 0
+        return h * 3600 + m * 60 + s
+
+
+@dataclass
+class Question:
+    score: float
+    cues: list[str]
+
+
+@dataclass
+class Pair:
+    """A question message and its ranked answers: (message, score, signals)."""
+
+    question: Msg
+    question_score: float
+    cues: list[str]
+    answers: list[tuple[Msg, float, dict[str, float]]]
+    score: float
+
+
+def clean(text: str) -> str:
+    """The text without emoji codes, @mentions and spacing (what cues and lengths look at)."""
+    text = _MENTION.sub(" ", text or "")
+    text = _EMOJI.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def detect_question(text: str, rules: QARules, *, has_term: bool = False) -> Question | None:
+    """Score a message text as a question; None if it is not one (no cue, excluded, too short, off topic)."""
+    body = clean(text)
+    if not (rules.min_chars <= len(body) <= rules.max_chars):
+        return None
+    for rule in rules.exclusions:
+        if rule.search(body):
+            return None
+    cues = [rule for rule in rules.cues if rule.search(body)]
+    score = sum(rule.weight for rule in cues)
+    if score < rules.threshold:
+        return None
+    if not has_term and not rules.domain.search(body):
+        return None
+    if has_term:
+        score += rules.term_bonus
+    return Question(min(1.0, round(score, 3)), [rule.name for rule in cues])
+
+
+def excluded_by(text: str, rules: QARules) -> str | None:
+    """The name of the exclusion that rules a text out as a question, if any (for tests and explanations)."""
+    body = clean(text)
+    return next((rule.name for rule in rules.exclusions if rule.search(body)), None)
+
+
+def is_non_answer(text: str, rules: QARules) -> bool:
+    body = clean(text)
+    if len(body) < rules.answer_min_chars:
+        return True
+    return any(rule.search(body) for rule in rules.non_answers)
+
+
+def same_person(a: str | None, b: str | None) -> bool:
+    """Whether two nicknames (as written in a header, an @mention or a quote) name the same person."""
+    if not a or not b:
+        return False
+    a, b = a.strip().lstrip("@?"), b.strip().lstrip("@?")
+    if not a or not b:
+        return False
+    if a == b or a.startswith(b) or b.startswith(a):
+        return True
+    return split_nickname(a).name.lower() == split_nickname(b).name.lower()
+
+
+def bigrams(text: str) -> set[str]:
+    chars = [t.lower() for t in _WORDISH.findall(clean(text)) if t not in _STOP]
+    return {a + b for a, b in zip(chars, chars[1:])} | {c for c in chars if len(c) > 1}
+
+
+def overlap(q: Msg, a: Msg, qgrams: set[str]) -> float:
+    """0..1: shared terms count fully, else shared character bigrams."""
+    if q.terms & a.terms:
+        return 1.0
+    shared = len(qgrams & bigrams(a.text))
+    return min(1.0, shared / 3)
+
+
+def _key(text: str) -> str:
+    return _SPACE.sub("", _EMOJI.sub("", _MENTION.sub("", text or "")))
+
+
+def find_quoted(messages: list[Msg], index: int, lookback: int = 300) -> int | None:
+    """Index of the message that message ``index`` quotes, found by its text (and speaker when possible)."""
+    reply = messages[index]
+    key = _key(reply.quoted_text or "")
+    if not key:
+        return None
+    probe = key[:20]
+    fallback = None
+    for i in range(index - 1, max(-1, index - 1 - lookback), -1):
+        text = _key(messages[i].text)
+        if not text:
+            continue
+        if text.startswith(probe) or probe in text or (len(text) >= 4 and text in key):
+            if same_person(messages[i].speaker, reply.quoted_speaker):
+                return i
+            fallback = i if fallback is None else fallback
+    return fallback
+
+
+def link_day(messages: list[Msg], rules: QARules) -> list[Pair]:
+    """The Q&A pairs of one day of one group (messages in order)."""
+    n = len(messages)
+    w, pen = rules.weights, rules.penalties
+    questions: dict[int, Question] = {}
+    for i, m in enumerate(messages):
+        if m.kind in ("text", "quote"):
+            found = detect_question(m.text, rules, has_term=bool(m.terms))
+            if found:
+                questions[i] = found
+    if not questions:
+        return []
+    quoted = {i: find_quoted(messages, i) for i, m in enumerate(messages) if m.kind == "quote" and m.quoted_text}
+    non_answer = [m.kind not in ("text", "quote", "link") or is_non_answer(m.text, rules) for m in messages]
+
+    # A turn: consecutive question messages by one speaker (only their own messages between); they share answers.
+    turn_of: dict[int, int] = {}
+    for i in sorted(questions):
+        turn_of[i] = i
+        for j in range(i - 1, max(-1, i - 4), -1):
+            if messages[j].speaker != messages[i].speaker:
+                break
+            if j in questions:
+                turn_of[i] = turn_of[j]
+                break
+
+    # candidate[(q, j)] = (score, signals)
+    candidates: dict[int, dict[int, tuple[float, dict[str, float]]]] = {}
+    for qi, q in questions.items():
+        qmsg = messages[qi]
+        asker = qmsg.speaker
+        qgrams = bigrams(qmsg.text)
+        for k in range(qi + 1, min(n, qi + 4)):  # the asker's follow-up adds to the question's words
+            if messages[k].speaker == asker and k not in questions:
+                qgrams |= bigrams(messages[k].text)
+            elif messages[k].speaker != asker:
+                break
+        found: dict[int, tuple[float, dict[str, float]]] = {}
+        rank = 0
+        prev_answer: tuple[int, float] | None = None
+        for j in range(qi + 1, min(n, qi + 1 + rules.window_messages)):
+            a = messages[j]
+            if a.seconds - qmsg.seconds > rules.window_minutes * 60:
+                break
+            if same_person(a.speaker, asker):
+                continue
+            if non_answer[j]:
+                continue
+            signals: dict[str, float] = {}
+            target = quoted.get(j)
+            if target is not None:
+                if target == qi or (turn_of.get(target) == turn_of[qi]) or (
+                        messages[target].speaker == asker and qi < target < j and target not in questions):
+                    signals["quote"] = w["quote"]
+                else:
+                    signals["other_target"] = -pen["other_target"]
+            if a.mentions:
+                if any(same_person(name, asker) for name in a.mentions):
+                    signals["mention"] = w["mention"]
+                elif "quote" not in signals:
+                    signals["other_target"] = -pen["other_target"]
+            gap_min = (a.seconds - qmsg.seconds) / 60
+            decay = 1.0 / (1.0 + 0.45 * rank) * (1.0 if gap_min <= 5 else max(0.3, 5 / gap_min))
+            signals["proximity"] = round(w["proximity"] * decay, 3)
+            ov = overlap(qmsg, a, qgrams)
+            if ov:
+                signals["overlap"] = round(w["overlap"] * ov, 3)
+            for k in range(j + 1, min(n, j + 4)):
+                if same_person(messages[k].speaker, asker):
+                    if rules.thanks.search(messages[k].text) and k not in questions:
+                        signals["thanks"] = w["thanks"]
+                    break
+            if prev_answer and prev_answer[0] == _previous_other(messages, j, asker) and \
+                    messages[prev_answer[0]].speaker == a.speaker:
+                signals["continuation"] = round(w["continuation"] * prev_answer[1], 3)
+            if j in questions and not ({"quote", "mention"} & signals.keys()):
+                signals["is_question"] = -pen["is_question"]
+            score = max(0.0, min(1.0, sum(signals.values())))
+            rank += 1
+            if score >= rules.min_answer_score:
+                found[j] = (round(score, 3), signals)
+                prev_answer = (j, score)
+        candidates[qi] = found
+
+    # Interleaved threads: an answer goes to the turn whose question links it best.
+    best: dict[int, tuple[float, int]] = {}
+    for qi, found in candidates.items():
+        for j, (score, _signals) in found.items():
+            turn = turn_of[qi]
+            if j not in best or score > best[j][0]:
+                best[j] = (score, turn)
+    pairs = []
+    for qi in sorted(candidates):
+        answers = [(messages[j], score, signals) for j, (score, signals) in candidates[qi].items()
+                   if best[j][1] == turn_of[qi]]
+        if not answers:
+            continue
+        answers.sort(key=lambda item: (-item[1], item[0].seq))
+        answers = answers[: rules.max_answers]
+        answers.sort(key=lambda item: item[0].seq)
+        qscore = questions[qi].score
+        score = round(0.5 * qscore + 0.5 * max(s for _m, s, _sig in answers), 3)
+        if score >= rules.min_pair_score:
+            pairs.append(Pair(messages[qi], qscore, questions[qi].cues, answers, score))
+    return pairs
+
+
+def _previous_other(messages: list[Msg], j: int, asker: str) -> int | None:
+    """Index of the nearest message before j not written by the asker."""
+    for k in range(j - 1, -1, -1):
+        if not same_person(messages[k].speaker, asker):
+            return k
+    return None
+
+
+def describe(pair: Pair) -> dict[str, Any]:
+    """The pair's signals as stored in qa_pairs.signals."""
+    return {"question_score": pair.question_score, "cues": pair.cues, "answers": len(pair.answers)}

@@ -1,0 +1,214 @@
+"""Loading and validating rules/qa.yaml: question cues, exclusions, answer filters, linking weights.
+
+Every problem of the file is collected (with the file and the rule's name) and reported
+together as one RulesError before anything runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kb.rules import DEFAULT_RULES_DIR, Problems, load_yaml
+
+QA_FILE = "qa.yaml"
+KINDS = ("phrase", "regex")
+SIGNALS = ("quote", "mention", "proximity", "overlap", "thanks", "continuation")
+PENALTIES = ("other_target", "is_question")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One named rule: phrases or regular expressions compiled into one regex."""
+
+    name: str
+    kind: str
+    patterns: tuple[str, ...]
+    weight: float
+    regex: re.Pattern[str]
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.regex.search(text)
+
+
+@dataclass(frozen=True)
+class QARules:
+    """The validated contents of rules/qa.yaml."""
+
+    path: str
+    threshold: float
+    min_chars: int
+    max_chars: int
+    cues: tuple[Pattern, ...]
+    exclusions: tuple[Pattern, ...]
+    domain: Pattern
+    term_bonus: float
+    non_answers: tuple[Pattern, ...]
+    answer_min_chars: int
+    thanks: Pattern
+    window_messages: int
+    window_minutes: float
+    weights: dict[str, float] = field(default_factory=dict)
+    penalties: dict[str, float] = field(default_factory=dict)
+    min_answer_score: float = 0.45
+    max_answers: int = 6
+    min_pair_score: float = 0.3
+
+
+def compile_pattern(name: str, kind: str, patterns: list[str] | tuple[str, ...], weight: float = 1.0) -> Pattern:
+    """A Pattern from already validated parts (phrases are matched literally)."""
+    parts = [re.escape(p) for p in patterns] if kind == "phrase" else [f"(?:{p})" for p in patterns]
+    if kind == "phrase":
+        parts.sort(key=len, reverse=True)
+    return Pattern(name, kind, tuple(patterns), float(weight), re.compile("|".join(parts)))
+
+
+def _number(problems: Problems, path: Path, rule: str, value: Any, *, low: float, high: float | None,
+            integer: bool = False) -> float | None:
+    ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok_type:
+        problems.add(path, rule, f"must be {'an integer' if integer else 'a number'}, got {value!r}")
+        return None
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        problems.add(path, rule, f"must be {bounds}, got {value!r}")
+        return None
+    return value
+
+
+def _pattern(problems: Problems, path: Path, rule: str, data: Any, *, need_weight: bool) -> Pattern | None:
+    if not isinstance(data, dict):
+        problems.add(path, rule, f"must be a mapping with kind and patterns, got {type(data).__name__}")
+        return None
+    known = {"name", "kind", "patterns", "weight"}
+    for key in sorted(set(data) - known, key=str):
+        problems.add(path, rule, f"unknown key {key!r} (expected one of: {', '.join(sorted(known))})")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        problems.add(path, rule, f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    patterns = data.get("patterns")
+    ok = kind in KINDS
+    if not isinstance(patterns, list) or not patterns:
+        problems.add(path, rule, "patterns must be a non-empty list of strings")
+        ok = False
+    else:
+        for index, pattern in enumerate(patterns):
+            if not isinstance(pattern, str) or not pattern:
+                problems.add(path, rule, f"pattern {index + 1} must be a non-empty string, got {pattern!r}")
+                ok = False
+            elif kind == "regex":
+                try:
+                    compiled = re.compile(pattern)
+                except re.error as exc:
+                    problems.add(path, rule, f"pattern {index + 1} {pattern!r} is not a valid regex: {exc}")
+                    ok = False
+                else:
+                    if compiled.search(""):
+                        problems.add(path, rule, f"pattern {index + 1} {pattern!r} matches the empty text")
+                        ok = False
+    weight = 1.0
+    if need_weight:
+        if "weight" not in data:
+            problems.add(path, rule, "weight is missing")
+            ok = False
+        else:
+            weight = _number(problems, path, rule, data["weight"], low=0, high=1)
+            ok = ok and weight is not None
+    return compile_pattern(rule, kind, patterns, weight) if ok else None
+
+
+def _rule_list(problems: Problems, path: Path, section: str, data: Any, *, need_weight: bool) -> list[Pattern]:
+    if not isinstance(data, list):
+        problems.add(path, section, "must be a list of rules")
+        return []
+    seen: set[str] = set()
+    rules = []
+    for index, item in enumerate(data):
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name:
+            problems.add(path, f"{section}[{index + 1}]", "name is missing")
+            name = f"{section}[{index + 1}]"
+        elif name in seen:
+            problems.add(path, name, f"duplicate rule name in {section}")
+        seen.add(name)
+        rule = _pattern(problems, path, name, item, need_weight=need_weight)
+        if rule:
+            rules.append(rule)
+    return rules
+
+
+def _section(problems: Problems, path: Path, data: dict, name: str) -> dict:
+    value = data.get(name)
+    if not isinstance(value, dict):
+        problems.add(path, name, "section is missing or not a mapping")
+        return {}
+    return value
+
+
+def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
+    """Load and validate rules_dir/qa.yaml (default: the repository's rules/); raise RulesError listing every problem."""
+    path = Path(rules_dir or DEFAULT_RULES_DIR) / QA_FILE
+    problems = Problems()
+    data = load_yaml(path, problems)
+    problems.raise_if_any()
+    if not isinstance(data, dict):
+        problems.add(path, None, "must be a mapping with sections question, answer, linking")
+        problems.raise_if_any()
+    question = _section(problems, path, data, "question")
+    answer = _section(problems, path, data, "answer")
+    linking = _section(problems, path, data, "linking")
+
+    def num(section: dict, key: str, where: str, default: Any = None, **bounds: Any) -> Any:
+        if key not in section:
+            if default is None:
+                problems.add(path, f"{where}.{key}", "is missing")
+            return default
+        return _number(problems, path, f"{where}.{key}", section[key], **bounds)
+
+    threshold = num(question, "threshold", "question", low=0, high=10)
+    min_chars = num(question, "min_chars", "question", 1, low=0, high=None, integer=True)
+    max_chars = num(question, "max_chars", "question", 1000, low=1, high=None, integer=True)
+    term_bonus = num(question, "term_bonus", "question", 0.0, low=0, high=1)
+    cues = _rule_list(problems, path, "question.cues", question.get("cues"), need_weight=True)
+    exclusions = _rule_list(problems, path, "question.exclusions", question.get("exclusions", []), need_weight=False)
+    domain = _pattern(problems, path, "question.domain", question.get("domain"), need_weight=False)
+    non_answers = _rule_list(problems, path, "answer.non_answers", answer.get("non_answers", []), need_weight=False)
+    answer_min_chars = num(answer, "min_chars", "answer", 1, low=0, high=None, integer=True)
+    thanks = _pattern(problems, path, "answer.thanks", answer.get("thanks"), need_weight=False)
+
+    window_messages = num(linking, "window_messages", "linking", low=1, high=None, integer=True)
+    window_minutes = num(linking, "window_minutes", "linking", low=0, high=None)
+    weights = _weights(problems, path, linking, "weights", SIGNALS)
+    penalties = _weights(problems, path, linking, "penalties", PENALTIES)
+    min_answer_score = num(linking, "min_answer_score", "linking", low=0, high=10)
+    max_answers = num(linking, "max_answers", "linking", low=1, high=None, integer=True)
+    min_pair_score = num(linking, "min_pair_score", "linking", low=0, high=10)
+    problems.raise_if_any()
+    return QARules(
+        path=str(path), threshold=threshold, min_chars=min_chars, max_chars=max_chars, cues=tuple(cues),
+        exclusions=tuple(exclusions), domain=domain, term_bonus=term_bonus, non_answers=tuple(non_answers),
+        answer_min_chars=answer_min_chars, thanks=thanks, window_messages=window_messages,
+        window_minutes=window_minutes, weights=weights, penalties=penalties, min_answer_score=min_answer_score,
+        max_answers=max_answers, min_pair_score=min_pair_score,
+    )
+
+
+def _weights(problems: Problems, path: Path, linking: dict, key: str, names: tuple[str, ...]) -> dict[str, float]:
+    data = linking.get(key)
+    where = f"linking.{key}"
+    if not isinstance(data, dict):
+        problems.add(path, where, f"must be a mapping of {', '.join(names)} to numbers")
+        return {}
+    for name in sorted(set(data) - set(names), key=str):
+        problems.add(path, f"{where}.{name}", f"unknown signal (expected one of: {', '.join(names)})")
+    weights = {}
+    for name in names:
+        if name not in data:
+            problems.add(path, f"{where}.{name}", "is missing")
+            continue
+        value = _number(problems, path, f"{where}.{name}", data[name], low=0, high=1)
+        if value is not None:
+            weights[name] = float(value)
+    return weights
