@@ -1,0 +1,280 @@
+"""Page contexts of the wiki: every page is (path, template, context); templates never query.
+
+All text that came from a chat (messages, nicknames, link titles, term names)
+is either passed as a plain string, which Jinja's autoescape escapes, or turned
+into Markup by kb.publish.text, which escapes it first. URLs of pages come from
+stable ids (term id, source id, a hash of a category), never from their text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kb.publish import pinyin as py
+from kb.publish import reading
+from kb.publish.data import Data, MessageInfo, SourceInfo, TermInfo
+from kb.publish.text import TermMatcher, link, mask, render, safe_url
+
+EXAMPLES_SHOWN = 5
+QA_SHOWN = 5
+RELATED_SHOWN = 12
+DAYS_SHOWN = 15
+_SLUG = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+@dataclass
+class Page:
+    path: str  # relative to the output folder, made only of ids and safe slugs
+    template: str
+    context: dict[str, Any]
+
+
+def term_url(term_id: int) -> str:
+    return f"terms/{int(term_id)}.html"
+
+
+def category_url(category: str) -> str:
+    return f"categories/{_hash(category)}.html"
+
+
+def reading_url(topic: str | None) -> str:
+    return "reading/index.html" if topic is None else f"reading/{_hash(topic)}.html"
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+
+
+class Site:
+    """The data of one wiki and the helpers its pages share (URLs, matcher, message rendering)."""
+
+    def __init__(self, data: Data) -> None:
+        self.data = data
+        self.names = data.term_by_name()
+        self.matcher = TermMatcher(self.names)
+        self.uses, self.used_by = reading.definition_links(data, self.matcher)
+        self.day_urls = _day_urls(data.sources)
+        self.sources = {s.id: s for s in data.sources}
+        self.hits: dict[int, Counter] = defaultdict(Counter)  # term id → source id → mentions (from linking)
+        self.hit_messages: dict[int, list[int]] = defaultdict(list)  # term id → message ids (from linking)
+
+    def message_url(self, message: MessageInfo) -> str:
+        return f"{self.day_urls[message.source_id]}#m{message.id}"
+
+    def html(self, text: str | None, root: str, message: MessageInfo | None = None):
+        """Escaped, masked HTML of a text with term mentions linked (and counted when it is a day's message)."""
+        on_hit = None
+        if message is not None:
+            def on_hit(hit, message=message):
+                if not self.hits[hit.term_id][message.source_id] or \
+                        self.hit_messages[hit.term_id][-1:] != [message.id]:
+                    self.hit_messages[hit.term_id].append(message.id)
+                self.hits[hit.term_id][message.source_id] += 1
+        return render(text, self.matcher, lambda term_id: root + term_url(term_id), on_hit)
+
+    def message(self, message_id: int, root: str) -> dict[str, Any] | None:
+        """A message as a term page, Q&A page or definition quotes it: date, speaker, text, link to its day."""
+        message = self.data.messages.get(message_id)
+        if message is None:
+            return None
+        source = self.sources.get(message.source_id)
+        return {
+            "id": message.id, "date": str(message.date or ""), "time": message.time,
+            "group": source.group if source else "", "speaker": mask(message.speaker),
+            "html": self.html(message.text or message.quoted_text, root),
+            "url": root + self.message_url(message),
+        }
+
+    def term_link(self, term: TermInfo, root: str) -> dict[str, Any]:
+        return {"id": term.id, "name": term.canonical, "url": root + term_url(term.id), "approved": term.approved,
+                "english": term.english, "pinyin": term.pinyin}
+
+
+def _day_urls(sources: list[SourceInfo]) -> dict[int, str]:
+    """day/<group slug>/<date>.html; a source without a date or sharing a slug gets its id in the name."""
+    urls: dict[int, str] = {}
+    taken: set[str] = set()
+    for source in sources:
+        slug = _SLUG.sub("", source.group)[:40] or f"g{_hash(source.group)[:6]}"
+        name = str(source.date) if source.date else f"source-{source.id}"
+        url = f"day/{slug}/{name}.html"
+        if url in taken:
+            url = f"day/{slug}/{name}-{source.id}.html"
+        taken.add(url)
+        urls[source.id] = url
+    return urls
+
+
+def pages(data: Data, title: str = "Payment knowledge base") -> Iterator[Page]:
+    """Every page of the wiki with its context, day pages first (they find the mentions term pages show)."""
+    site = Site(data)
+    common = {"site_title": title}
+    for source in data.sources:
+        yield day_page(site, source, common)
+    yield days_index_page(site, common)
+    for term in data.terms:
+        yield term_page(site, term, common)
+    yield home_page(site, common)
+    yield az_page(site, common)
+    yield qa_page(site, common)
+    categories = sorted({t.category for t in data.terms if t.category})
+    for category in categories:
+        yield category_page(site, category, common)
+    yield reading_page(site, None, common)
+    for category in categories:
+        yield reading_page(site, category, common)
+
+
+def day_page(site: Site, source: SourceInfo, common: dict[str, Any]) -> Page:
+    path = site.day_urls[source.id]
+    root = "../../"
+    messages = []
+    for message_id in site.data.by_source.get(source.id, []):
+        message = site.data.messages[message_id]
+        messages.append({
+            "id": message.id, "time": message.time, "speaker": mask(message.speaker), "kind": message.kind,
+            "html": site.html(message.text, root, message),
+            "quoted_speaker": mask(message.quoted_speaker), "quoted_html": render(message.quoted_text),
+            "links": [link(item.get("url"), item.get("title")) for item in message.links],
+            "images": [{"alt": mask(item.get("alt") or "image"), "url": safe_url(item.get("url"))}
+                       for item in message.images],
+        })
+    return Page(path, "day.html", {**common, "root": root, "source": {
+        "group": source.group, "date": str(source.date or ""), "title": source.title or "",
+    }, "messages": messages, "title": f"{source.group} {source.date or ''}"})
+
+
+def days_index_page(site: Site, common: dict[str, Any]) -> Page:
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for source in site.data.sources:
+        groups[source.group].append({"date": str(source.date or source.title or source.id),
+                                     "url": site.day_urls[source.id], "messages": source.n_messages})
+    return Page("days.html", "days.html", {**common, "root": "", "title": "Chat days",
+                                           "groups": sorted(groups.items())})
+
+
+def term_page(site: Site, term: TermInfo, common: dict[str, Any]) -> Page:
+    root = "../"
+    example_ids = term.examples or site.hit_messages.get(term.id, [])
+    examples = [m for m in (site.message(i, root) for i in example_ids[:EXAMPLES_SHOWN]) if m]
+    day_counts = term.days or sorted(site.hits.get(term.id, Counter()).items(), key=lambda d: (-d[1], d[0]))
+    days = []
+    for source_id, count in day_counts[:DAYS_SHOWN]:
+        source = site.sources.get(source_id)
+        if source is not None:
+            days.append({"group": source.group, "date": str(source.date or ""), "count": count,
+                         "url": root + site.day_urls[source_id]})
+    candidate_definitions = []
+    if not term.definition:
+        for definition in term.candidate_definitions:
+            quoted = site.message(definition["message_id"], root)
+            candidate_definitions.append({"html": site.html(definition["text"], root), "source": quoted})
+    context = {
+        **common, "root": root, "title": term.canonical,
+        "term": {
+            "id": term.id, "name": term.canonical, "pinyin": term.pinyin, "initials": term.initials,
+            "english": term.english, "aliases": term.aliases, "status": term.status, "approved": term.approved,
+            "category": term.category, "category_url": root + category_url(term.category) if term.category else None,
+            "definition_html": site.html(term.definition, root) if term.definition else None,
+            "candidate_definitions": candidate_definitions, "mentions": term.n_mentions,
+        },
+        "examples": examples,
+        "qa": [qa_item(site, pair_id, root) for pair_id in term.qa[:QA_SHOWN]],
+        "related": [site.term_link(t, root) for t in related_terms(site, term)],
+        "days": days,
+    }
+    return Page(term_url(term.id), "term.html", context)
+
+
+def related_terms(site: Site, term: TermInfo) -> list[TermInfo]:
+    """Curated related terms, then terms its definition mentions, then terms whose definitions mention it."""
+    found: list[int] = [site.names[name] for name in term.related if name in site.names]
+    found += site.uses.get(term.id, [])
+    found += site.used_by.get(term.id, [])
+    seen: dict[int, None] = {}
+    for term_id in found:
+        if term_id != term.id and term_id in site.data.by_id:
+            seen.setdefault(term_id, None)
+    return [site.data.by_id[i] for i in list(seen)[:RELATED_SHOWN]]
+
+
+def qa_item(site: Site, pair_id: int, root: str) -> dict[str, Any]:
+    pair = site.data.qa[pair_id]
+    return {
+        "id": pair.id, "score": round(pair.score, 2),
+        "question": site.message(pair.question_id, root),
+        "answers": [a for a in (site.message(i, root) for i in pair.answer_ids) if a],
+        "terms": [site.term_link(site.data.by_id[i], root) for i in pair.term_ids if i in site.data.by_id],
+    }
+
+
+def home_page(site: Site, common: dict[str, Any]) -> Page:
+    terms = site.data.terms
+    categories = Counter(t.category for t in terms if t.category)
+    return Page("index.html", "index.html", {
+        **common, "root": "", "title": common["site_title"],
+        "counts": {"approved": sum(t.approved for t in terms), "candidates": sum(not t.approved for t in terms),
+                   "days": len(site.data.sources), "messages": sum(s.n_messages for s in site.data.sources),
+                   "qa": len(site.data.qa)},
+        "top_terms": [site.term_link(t, "") for t in terms[:30]],
+        "categories": [{"name": name, "count": count, "url": category_url(name)}
+                       for name, count in sorted(categories.items())],
+        "recent_days": [{"group": s.group, "date": str(s.date or ""), "url": site.day_urls[s.id]}
+                        for s in site.data.sources[-10:][::-1]],
+    })
+
+
+def az_page(site: Site, common: dict[str, Any]) -> Page:
+    letters: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for term in sorted(site.data.terms, key=lambda t: (py.compact(t.pinyin) or "~", t.canonical)):
+        letters[py.letter(term.pinyin)].append(site.term_link(term, ""))
+    order = sorted(letters, key=lambda letter: (letter == "#", letter))
+    return Page("az.html", "az.html", {**common, "root": "", "title": "A–Z",
+                                       "letters": [(letter, letters[letter]) for letter in order]})
+
+
+def qa_page(site: Site, common: dict[str, Any]) -> Page:
+    pairs = sorted(site.data.qa.values(), key=lambda p: (-p.score, p.id))
+    return Page("qa.html", "qa.html", {**common, "root": "", "title": "Questions and answers",
+                                       "pairs": [qa_item(site, p.id, "") for p in pairs]})
+
+
+def category_page(site: Site, category: str, common: dict[str, Any]) -> Page:
+    root = "../"
+    terms = [t for t in site.data.terms if t.category == category]
+    return Page(category_url(category), "category.html", {
+        **common, "root": root, "title": category, "category": category,
+        "terms": [{**site.term_link(t, root), "definition": (t.best_definition[0] or "")[:120]} for t in terms],
+        "reading_url": root + reading_url(category),
+    })
+
+
+def reading_page(site: Site, topic: str | None, common: dict[str, Any]) -> Page:
+    root = "../"
+    steps = reading.order(site.data, topic=topic)
+    topics = sorted({t.category for t in site.data.terms if t.category})
+    return Page(reading_url(topic), "reading.html", {
+        **common, "root": root, "title": f"Reading list: {topic or 'all topics'}", "topic": topic,
+        "topics": [{"name": name, "url": root + reading_url(name)} for name in topics],
+        "all_url": root + reading_url(None),
+        "steps": [{
+            **site.term_link(step.term, root),
+            "definition_html": site.html(step.definition, root) if step.definition else None,
+            "reviewed": step.reviewed,
+            "prerequisites": [site.term_link(site.data.by_id[i], root) for i in step.prerequisites],
+            "qa": qa_item(site, step.qa_id, root) if step.qa_id is not None else None,
+        } for step in steps],
+    })
+
+
+def search_index(data: Data) -> list[dict[str, Any]]:
+    """The entries of assets/index.js: what the offline search matches on."""
+    return [{
+        "id": t.id, "t": t.canonical, "p": py.compact(t.pinyin), "i": t.initials, "k": t.key,
+        "a": t.aliases, "e": t.english or "", "c": t.category or "", "s": t.status, "u": term_url(t.id),
+    } for t in data.terms]

@@ -1,0 +1,246 @@
+"""What the wiki and reading lists read from the database, loaded once into plain objects.
+
+Only approved and candidate terms are loaded (rejected ones never reach a page);
+a merged term's name becomes an alias of the term it was merged into.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from kb.publish import pinyin as py
+from kb.store.models import (
+    Alias, Definition, Mention, Message, QAAnswer, QAPair, QATerm, Setting, Source, Term,
+)
+
+SHOWN = ("approved", "candidate")
+EXAMPLES_PER_TERM = 5
+DEFINITIONS_PER_TERM = 3
+
+
+@dataclass
+class TermInfo:
+    id: int
+    canonical: str
+    key: str
+    status: str
+    score: float
+    definition: str | None
+    english: str | None
+    category: str | None
+    related: list[str]
+    n_mentions: int
+    aliases: list[str] = field(default_factory=list)
+    pinyin: str = ""
+    initials: str = ""
+    candidate_definitions: list[dict[str, Any]] = field(default_factory=list)  # text, message_id, score
+    examples: list[int] = field(default_factory=list)  # message ids
+    days: list[tuple[int, int]] = field(default_factory=list)  # (source id, mentions), most first
+    qa: list[int] = field(default_factory=list)  # qa pair ids, best first
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "approved"
+
+    @property
+    def best_definition(self) -> tuple[str | None, bool]:
+        """(definition, reviewed): the curated one, else the best candidate one (not reviewed)."""
+        if self.definition:
+            return self.definition, True
+        if self.candidate_definitions:
+            return self.candidate_definitions[0]["text"], False
+        return None, False
+
+
+@dataclass
+class MessageInfo:
+    id: int
+    source_id: int
+    date: dt.date | None
+    time: str
+    seq: int
+    speaker: str
+    kind: str
+    text: str
+    quoted_speaker: str | None
+    quoted_text: str | None
+    links: list[dict[str, str]]
+    images: list[dict[str, str]]
+
+
+@dataclass
+class SourceInfo:
+    id: int
+    group: str
+    date: dt.date | None
+    title: str | None
+    n_messages: int
+
+
+@dataclass
+class QAInfo:
+    id: int
+    question_id: int
+    score: float
+    answer_ids: list[int]
+    term_ids: list[int]
+
+
+@dataclass
+class Data:
+    terms: list[TermInfo]  # approved first, then by score
+    by_id: dict[int, TermInfo]
+    sources: list[SourceInfo]
+    messages: dict[int, MessageInfo]
+    by_source: dict[int, list[int]]  # source id → message ids in order
+    qa: dict[int, QAInfo]
+
+    def term_by_name(self) -> dict[str, int]:
+        """Every written form (canonical, aliases, keys) → term id; approved terms win a shared name."""
+        names: dict[str, int] = {}
+        for term in self.terms:  # approved first: they keep a name they share with a candidate
+            for name in (term.canonical, term.key, *term.aliases):
+                names.setdefault(name, term.id)
+        return names
+
+
+def load(engine: Engine, messages: bool = True, save_pinyin: bool = True) -> Data:
+    """Everything the published pages show, in a handful of queries."""
+    with Session(engine) as session:
+        terms = _load_terms(session)
+        by_id = {t.id: t for t in terms}
+        _load_candidate_definitions(session, by_id)
+        _load_examples(session, by_id)
+        qa = _load_qa(session, by_id)
+        sources = [SourceInfo(*row) for row in session.execute(
+            select(Source.id, Source.group, Source.date, Source.title, Source.n_messages)
+            .order_by(Source.date, Source.group, Source.id))]
+        message_ids = _needed_messages(by_id, qa) if not messages else None
+        loaded = _load_messages(session, message_ids)
+        _attach_pinyin(session, terms, save_pinyin)
+    by_source: dict[int, list[int]] = defaultdict(list)
+    for message in loaded.values():
+        by_source[message.source_id].append(message.id)
+    for ids in by_source.values():
+        ids.sort(key=lambda i: loaded[i].seq)
+    return Data(terms, by_id, sources, loaded, dict(by_source), qa)
+
+
+def _load_terms(session: Session) -> list[TermInfo]:
+    rows = session.execute(
+        select(Term.id, Term.canonical, Term.key, Term.status, Term.score, Term.definition, Term.english,
+               Term.category, Term.related, Term.n_mentions)
+        .where(Term.status.in_(SHOWN))
+    ).all()
+    terms = [TermInfo(*row[:8], related=list(row.related or []), n_mentions=row.n_mentions or 0) for row in rows]
+    terms.sort(key=lambda t: (not t.approved, -(t.score or 0.0), t.canonical))
+    by_id = {t.id: t for t in terms}
+    for term_id, alias in session.execute(select(Alias.term_id, Alias.alias).order_by(Alias.id)):
+        term = by_id.get(term_id)
+        if term is not None and alias != term.canonical and alias not in term.aliases:
+            term.aliases.append(alias)
+    merged = session.execute(select(Term.canonical, Term.merged_into_id)
+                             .where(Term.status == "merged", Term.merged_into_id.is_not(None)))
+    for canonical, target_id in merged:
+        term = by_id.get(target_id)
+        if term is not None and canonical != term.canonical and canonical not in term.aliases:
+            term.aliases.append(canonical)
+    return terms
+
+
+def _load_candidate_definitions(session: Session, by_id: dict[int, TermInfo]) -> None:
+    rows = session.execute(select(Definition.term_id, Definition.text, Definition.message_id, Definition.score)
+                           .order_by(Definition.term_id, Definition.score.desc(), Definition.id))
+    for term_id, text, message_id, score in rows:
+        term = by_id.get(term_id)
+        if term is not None and len(term.candidate_definitions) < DEFINITIONS_PER_TERM:
+            term.candidate_definitions.append({"text": text, "message_id": message_id, "score": score})
+
+
+def _load_examples(session: Session, by_id: dict[int, TermInfo]) -> None:
+    """Example messages (longer ones first: they say more) and the days a term was discussed on."""
+    ranked = (
+        select(Mention.term_id, Mention.message_id,
+               func.row_number().over(partition_by=Mention.term_id,
+                                      order_by=(func.length(Message.text).desc(), Message.id)).label("rank"))
+        .join(Message, Message.id == Mention.message_id)
+        .subquery()
+    )
+    rows = session.execute(select(ranked.c.term_id, ranked.c.message_id)
+                           .where(ranked.c.rank <= EXAMPLES_PER_TERM * 3)
+                           .order_by(ranked.c.term_id, ranked.c.rank))
+    for term_id, message_id in rows:
+        term = by_id.get(term_id)
+        if term is not None and message_id not in term.examples:
+            term.examples.append(message_id)
+    for term in by_id.values():
+        del term.examples[EXAMPLES_PER_TERM:]
+    days = session.execute(select(Mention.term_id, Message.source_id, func.count())
+                           .join(Message, Message.id == Mention.message_id)
+                           .group_by(Mention.term_id, Message.source_id))
+    for term_id, source_id, count in days:
+        term = by_id.get(term_id)
+        if term is not None:
+            term.days.append((source_id, count))
+    for term in by_id.values():
+        term.days.sort(key=lambda day: (-day[1], day[0]))
+
+
+def _load_qa(session: Session, by_id: dict[int, TermInfo]) -> dict[int, QAInfo]:
+    pairs = {row.id: QAInfo(row.id, row.question_id, row.score or 0.0, [], [])
+             for row in session.execute(select(QAPair.id, QAPair.question_id, QAPair.score))}
+    for pair_id, message_id in session.execute(select(QAAnswer.pair_id, QAAnswer.message_id)
+                                               .order_by(QAAnswer.pair_id, QAAnswer.rank, QAAnswer.id)):
+        if pair_id in pairs:
+            pairs[pair_id].answer_ids.append(message_id)
+    for pair_id, term_id in session.execute(select(QATerm.pair_id, QATerm.term_id)):
+        if pair_id in pairs and term_id in by_id:
+            pairs[pair_id].term_ids.append(term_id)
+            by_id[term_id].qa.append(pair_id)
+    for term in by_id.values():
+        term.qa.sort(key=lambda pair_id: (-pairs[pair_id].score, pair_id))
+    return pairs
+
+
+def _needed_messages(by_id: dict[int, TermInfo], qa: dict[int, QAInfo]) -> set[int]:
+    ids: set[int] = set()
+    for term in by_id.values():
+        ids.update(term.examples)
+        ids.update(d["message_id"] for d in term.candidate_definitions)
+    for pair in qa.values():
+        ids.add(pair.question_id)
+        ids.update(pair.answer_ids)
+    return ids
+
+
+def _load_messages(session: Session, ids: set[int] | None) -> dict[int, MessageInfo]:
+    query = select(Message.id, Message.source_id, Message.date, Message.time, Message.seq, Message.speaker,
+                   Message.kind, Message.text, Message.quoted_speaker, Message.quoted_text, Message.links,
+                   Message.images)
+    if ids is None:
+        rows = session.execute(query).all()
+    else:
+        rows, wanted = [], sorted(ids)
+        for i in range(0, len(wanted), 900):  # SQLite allows ~1,000 bound parameters
+            rows.extend(session.execute(query.where(Message.id.in_(wanted[i:i + 900]))).all())
+    return {row[0]: MessageInfo(*row[:10], links=row.links or [], images=row.images or []) for row in rows}
+
+
+def _attach_pinyin(session: Session, terms: list[TermInfo], save: bool) -> None:
+    setting = session.get(Setting, py.SETTING_KEY)
+    cache: dict[str, list[str]] = dict(setting.value) if setting is not None and setting.value else {}
+    if py.fill(cache, (t.canonical for t in terms)) and save:
+        if setting is None:
+            session.add(Setting(key=py.SETTING_KEY, value=cache))
+        else:
+            setting.value = cache
+        session.commit()
+    for term in terms:
+        term.pinyin, term.initials = cache[term.canonical]

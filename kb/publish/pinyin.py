@@ -1,0 +1,54 @@
+"""Pinyin of term names: full (``zi jin chi``) and initials (``zjc``), for search and A–Z order.
+
+pypinyin takes ~0.5 s to import, too slow for ``kb lookup``; so the pinyin of
+every term is also kept in the settings table (key ``publish.pinyin``, name →
+[full, initials]) whenever the wiki is rendered or a lookup meets a new term, and
+lookups read it from there.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+SETTING_KEY = "publish.pinyin"
+_LATIN = re.compile(r"[a-z0-9]+")
+_OTHER = "\x00"  # marks what pypinyin could not turn into pinyin
+
+
+def pinyin(text: str) -> tuple[str, str]:
+    """(full pinyin with spaces, initials) of a text; Latin letters and digits are kept as one lower-case syllable."""
+    from pypinyin import Style, lazy_pinyin
+
+    text = unicodedata.normalize("NFKC", text)
+    syllables: list[str] = []
+    initials: list[str] = []
+    for chunk in lazy_pinyin(text, style=Style.NORMAL, errors=lambda other: _OTHER + other):
+        if chunk.startswith(_OTHER):  # not hanzi: Latin words and digits are kept whole
+            words = _LATIN.findall(chunk.lower())
+            syllables.extend(words)
+            initials.extend(words)
+        elif chunk.strip():
+            syllables.append(chunk.strip().lower())
+            initials.append(chunk.strip()[0].lower())
+    return " ".join(syllables), "".join(initials)
+
+
+def fill(cache: dict[str, list[str]], names: Iterable[str]) -> bool:
+    """Add the pinyin of each name missing from the cache; True when something was added."""
+    missing = [name for name in set(names) if name not in cache]
+    for name in missing:
+        cache[name] = list(pinyin(name))
+    return bool(missing)
+
+
+def letter(full: str) -> str:
+    """The A–Z group of a pinyin string: its first letter upper-cased, or "#"."""
+    first = full[:1].upper()
+    return first if "A" <= first <= "Z" else "#"
+
+
+def compact(full: str) -> str:
+    """Pinyin without spaces: "zi jin chi" → "zijinchi"."""
+    return full.replace(" ", "")

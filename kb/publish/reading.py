@@ -1,0 +1,132 @@
+"""Onboarding reading lists: terms in prerequisite order, each with its definition and best Q&A.
+
+Term A comes before term B when B's definition mentions A. The order is
+topological (Kahn's algorithm); among the terms that are ready, approved ones
+and then higher scores go first; a cycle (A's definition uses B and B's uses A)
+is broken by taking the best-scored term that is left.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass
+
+from kb.errors import KbError
+from kb.publish.data import Data, TermInfo
+from kb.publish.text import TermMatcher, mask
+
+
+@dataclass
+class Step:
+    term: TermInfo
+    definition: str | None
+    reviewed: bool  # False: the definition is a candidate one nobody has reviewed yet
+    prerequisites: list[int]  # ids of earlier terms its definition uses
+    qa_id: int | None  # the best Q&A pair about it
+
+
+def definition_links(data: Data, matcher: TermMatcher | None = None) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """(uses, used_by): term id → ids of the terms its best definition mentions, and the reverse."""
+    matcher = matcher or TermMatcher(data.term_by_name())
+    uses: dict[int, list[int]] = {}
+    used_by: dict[int, list[int]] = defaultdict(list)
+    for term in data.terms:
+        definition, _ = term.best_definition
+        if not definition:
+            continue
+        found = list(dict.fromkeys(h.term_id for h in matcher.find(definition) if h.term_id != term.id))
+        uses[term.id] = found
+        for other in found:
+            used_by[other].append(term.id)
+    return uses, dict(used_by)
+
+
+def topics(data: Data) -> list[str]:
+    """The topics a reading list can be about: the categories of the shown terms."""
+    return sorted({t.category for t in data.terms if t.category})
+
+
+def order(data: Data, topic: str | None = None, max_terms: int | None = None,
+          uses: dict[int, list[int]] | None = None) -> list[Step]:
+    """The reading list of a topic (None: all terms), at most max_terms long, in prerequisite order."""
+    if topic is not None and topic not in topics(data):
+        known = ", ".join(topics(data)) or "none yet (curators set categories)"
+        raise KbError(f"no topic {topic!r}; topics are the categories of terms: {known}")
+    pool = [t for t in data.terms if (topic is None or t.category == topic) and t.best_definition[0]]
+    pool.sort(key=_rank)
+    if max_terms is not None:
+        pool = pool[:max(max_terms, 0)]
+    if uses is None:
+        uses, _ = definition_links(data)
+    chosen = {t.id for t in pool}
+    needs = {t.id: [i for i in uses.get(t.id, []) if i in chosen] for t in pool}
+    waiting = {term_id: set(prereqs) for term_id, prereqs in needs.items()}
+    unlocks: dict[int, list[int]] = defaultdict(list)
+    for term_id, prereqs in needs.items():
+        for prereq in prereqs:
+            unlocks[prereq].append(term_id)
+    position = {t.id: i for i, t in enumerate(pool)}  # pool is already in rank order
+    ready = [position[i] for i, prereqs in waiting.items() if not prereqs]
+    heapq.heapify(ready)
+    done: set[int] = set()
+    steps: list[Step] = []
+    while len(done) < len(pool):
+        if ready:
+            term = pool[heapq.heappop(ready)]
+            if term.id in done:
+                continue
+        else:  # a cycle: take the best-ranked term that is left, its prerequisites unmet
+            term = next(t for t in pool if t.id not in done)
+        done.add(term.id)
+        definition, reviewed = term.best_definition
+        steps.append(Step(term, mask(definition), reviewed, [i for i in needs[term.id] if i in done],
+                          term.qa[0] if term.qa else None))
+        for other in unlocks.get(term.id, []):
+            waiting[other].discard(term.id)
+            if not waiting[other] and other not in done:
+                heapq.heappush(ready, position[other])
+    return steps
+
+
+def _rank(term: TermInfo) -> tuple:
+    return (not term.approved, -(term.score or 0.0), term.canonical)
+
+
+def markdown(steps: list[Step], data: Data, topic: str | None = None) -> str:
+    """A reading list as Markdown (chat text is quoted as plain text)."""
+    lines = [f"# Reading list: {topic or 'all topics'}", ""]
+    if not steps:
+        lines.append("No terms with a definition yet.")
+    for n, step in enumerate(steps, 1):
+        term = step.term
+        head = f"## {n}. {term.canonical}"
+        if term.english:
+            head += f" ({term.english})"
+        if not term.approved:
+            head += " — candidate, not yet reviewed"
+        lines += [head, ""]
+        if step.definition:
+            note = "" if step.reviewed else " *(candidate definition, not reviewed)*"
+            lines += [f"{_md(step.definition)}{note}", ""]
+        if step.prerequisites:
+            lines += ["Read first: " + ", ".join(_md(data.by_id[i].canonical) for i in step.prerequisites), ""]
+        if step.qa_id is not None:
+            pair = data.qa[step.qa_id]
+            question = data.messages.get(pair.question_id)
+            if question is not None:
+                lines.append(f"- **Q** ({question.date} {_md(mask(question.speaker))}): {_md(mask(question.text))}")
+                for answer_id in pair.answer_ids[:2]:
+                    answer = data.messages.get(answer_id)
+                    if answer is not None:
+                        lines.append(f"  - **A** ({_md(mask(answer.speaker))}): {_md(mask(answer.text))}")
+                lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _md(text: str | None) -> str:
+    """Chat text made inert in Markdown: markup characters and HTML escaped, on one line."""
+    text = " ".join((text or "").split())
+    for ch in "\\`*_[]<>#|":
+        text = text.replace(ch, "\\" + ch)
+    return text

@@ -1,0 +1,130 @@
+"""Rendering the wiki: Jinja2 templates (the package's, overridable by a folder) over page contexts.
+
+Every file is written inside the output folder: page paths are made of ids and
+safe slugs only, and each is checked again before writing. A folder that is not
+empty must carry the marker file of an earlier ``kb wiki`` run before anything in
+it is replaced, so a mistyped ``--out ~`` cannot wipe anything.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+from sqlalchemy.engine import Engine
+
+from kb.errors import KbError
+from kb.publish import context as ctx
+from kb.publish import data as data_module
+
+MARKER = ".kb-wiki"
+MANAGED = ("terms", "day", "categories", "reading", "assets", "index.html", "az.html", "qa.html", "days.html")
+ASSETS = ("style.css", "search.js")
+
+
+@dataclass
+class WikiReport:
+    out: Path
+    pages: int = 0
+    terms: int = 0
+    days: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def index(self) -> Path:
+        return self.out / "index.html"
+
+
+def environment(templates: str | Path | None = None) -> jinja2.Environment:
+    """Jinja2 with autoescape on; a --templates folder's files win over the package's."""
+    loaders: list[jinja2.BaseLoader] = []
+    if templates is not None:
+        folder = Path(templates)
+        if not folder.is_dir():
+            raise KbError(f"{folder}: templates folder not found")
+        loaders.append(jinja2.FileSystemLoader(str(folder)))
+    loaders.append(jinja2.FileSystemLoader(str(resources.files("kb.publish") / "templates")))
+    return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = None,
+                title: str = "Payment knowledge base",
+                on_page: Callable[[int], None] | None = None) -> WikiReport:
+    """Render the whole wiki of the database into the folder ``out``; returns what was written."""
+    started = time.perf_counter()
+    env = environment(templates)
+    out = prepare(Path(out))
+    report = WikiReport(out)
+    data = data_module.load(engine)
+    report.seconds["load"] = time.perf_counter() - started
+    report.terms, report.days = len(data.terms), len(data.sources)
+    cache: dict[str, jinja2.Template] = {}
+    for page in ctx.pages(data, title=title):
+        template = cache.get(page.template) or _template(env, page.template)
+        cache[page.template] = template
+        try:
+            html = template.render(page.context)
+        except jinja2.TemplateError as exc:
+            raise KbError(f"template {page.template}: {exc.__class__.__name__}: {exc}") from None
+        write(out, page.path, html)
+        report.pages += 1
+        if on_page is not None:
+            on_page(report.pages)
+    report.seconds["pages"] = time.perf_counter() - started - report.seconds["load"]
+    write_assets(out, data)
+    report.seconds["total"] = time.perf_counter() - started
+    return report
+
+
+def _template(env: jinja2.Environment, name: str) -> jinja2.Template:
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        raise KbError(f"template {exc.name} not found (in --templates nor in the package)") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise KbError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
+
+
+def prepare(out: Path) -> Path:
+    """The output folder, created, and emptied of an earlier wiki's pages (only if it holds the marker)."""
+    out = out.expanduser()
+    if out.exists() and not out.is_dir():
+        raise KbError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise KbError(f"{out}: folder is not empty and was not written by kb wiki; choose an empty or new folder")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in MANAGED:
+        path = out / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+    (out / MARKER).write_text("written by kb wiki; its pages are replaced on the next run\n", encoding="utf-8")
+    return out.resolve()
+
+
+def write(out: Path, relative: str, text: str) -> Path:
+    """Write a file at out/relative, refusing any path that would land outside out."""
+    path = (out / relative).resolve()
+    if not path.is_relative_to(out) or path == out:
+        raise KbError(f"refusing to write {relative!r}: outside {out}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_assets(out: Path, data: data_module.Data) -> None:
+    """style.css and search.js from the package, and index.js: the search index as a script (works from file://)."""
+    assets = resources.files("kb.publish") / "templates" / "assets"
+    for name in ASSETS:
+        write(out, f"assets/{name}", (assets / name).read_text(encoding="utf-8"))
+    entries = json.dumps(ctx.search_index(data), ensure_ascii=True, separators=(",", ":"))
+    entries = entries.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    write(out, "assets/index.js", f"window.KB_INDEX = {entries};\n")
