@@ -95,7 +95,7 @@ def parse_bytes(data: bytes, path: str) -> ParsedLog:
         text, encoding = decode(data)
     except UndecodableError as exc:
         raise NotAChatLog(path, f"binary or undecodable file, not a chat log ({exc})") from None
-    if encoding == "utf-8" and data.count(b"\x00") > BINARY_NUL_SHARE * len(data):
+    if not encoding.startswith("utf-16") and data.count(b"\x00") > BINARY_NUL_SHARE * len(data):
         raise NotAChatLog(path, "binary file (NUL bytes), not a chat log")
     lines = [line.rstrip(TRAILING_SPACE) for line in unescape(strip_controls(normalize_newlines(text))).split("\n")]
     front_matter, body_start = _front_matter(lines, path)

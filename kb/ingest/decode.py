@@ -26,7 +26,8 @@ class UndecodableError(ValueError):
 def decode(data: bytes) -> tuple[str, str]:
     """Decode a log file's bytes; return (text, encoding name).
 
-    A byte-order mark decides UTF-8 or UTF-16; without one, UTF-8 is tried, then GB18030
+    A byte-order mark decides UTF-8 or UTF-16; without one, text whose NUL bytes alternate
+    like ASCII in UTF-16 is read as UTF-16 LE or BE, else UTF-8 is tried, then GB18030
     (a superset of GBK and GB2312). Raises UndecodableError when none fits.
     """
     for bom, encoding in _BOMS:
@@ -35,12 +36,35 @@ def decode(data: bytes) -> tuple[str, str]:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as exc:
                 raise UndecodableError(f"not valid {encoding} after its byte-order mark: {exc.reason}") from None
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        try:
+            return data.decode(utf16), utf16
+        except UnicodeDecodeError as exc:
+            raise UndecodableError(f"looks like {utf16} without a byte-order mark but is not: {exc.reason}") from None
     for encoding in FALLBACK_ENCODINGS:
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
     raise UndecodableError("not text in UTF-8, UTF-16 or GB18030")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when NUL bytes alternate as in UTF-16 text that is mostly ASCII.
+
+    A log starts with ASCII (front matter, a header), so in UTF-16 every other byte
+    of its start is NUL; binary data has NULs anywhere.
+    """
+    sample = data[:512]
+    if len(sample) < 8 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 0.8 * len(sample) // 2 and even == 0:
+        return "utf-16-le"
+    if even >= 0.8 * len(sample) // 2 and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def normalize_newlines(text: str) -> str:

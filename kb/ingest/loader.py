@@ -126,8 +126,14 @@ def _ingest_files(engine: Engine, files: list[Path], group: str | None,
                   known: dict[str, tuple[int, str]]) -> Iterator[FileResult]:
     batch: list[_Parsed] = []
     pending = 0
+    seen: dict[str, Path] = {}  # key → the file that had it in this run
     for path in files:
-        key = source_key(path, group or path.parent.name or "default")
+        key = source_key(path, group or path.absolute().parent.name or "default")
+        if key in seen:
+            yield FileResult(str(path), REJECTED, reason=f"same group and file name as {seen[key]}; "
+                             "ingest it with another --group")
+            continue
+        seen[key] = path
         sha, log, error = _read_and_parse(path, known[key][1] if key in known else None)
         if error is not None:
             yield FileResult(str(path), REJECTED, reason=error.reason, line=error.line)
