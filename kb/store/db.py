@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -14,9 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kb.errors import DatabaseError
 from kb.store import DEFAULT_URL
+from kb.store.heads import script_heads
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-_REVISION = re.compile(r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+)$""", re.MULTILINE)
 
 
 def database_url(url: str | None = None) -> str:
@@ -37,27 +36,6 @@ def _json_dumps(value) -> str:
     if not value and isinstance(value, list):
         return "[]"
     return json.dumps(value, ensure_ascii=False)
-
-
-def script_heads() -> set[str]:
-    """The head revisions of the migration scripts, read from their text (no Alembic import)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        fields = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
-        if "revision" not in fields:
-            continue
-        revisions.add(_literal(fields["revision"]))
-        down = fields.get("down_revision", "None").strip()
-        if down.startswith(("(", "[")):
-            parents.update(_literal(part) for part in down.strip("()[]").split(",") if part.strip())
-        elif down != "None":
-            parents.add(_literal(down))
-    return revisions - parents
-
-
-def _literal(text: str) -> str:
-    return text.split("#")[0].strip().strip("'\"")
 
 
 def alembic_config(engine: Engine | None = None):
