@@ -10,7 +10,7 @@ Digests were written by hand and their formats vary from file to file. Recognise
   or whose first paragraph is one (``## 2、公司规模与自建支付系统`` + ``…划算？``): the
   section body is the answer; such sections count only when they hold no ``Q`` items;
 - ``> 关键词：拆标  区块链 …`` lines and bold term definitions ``- **支付渠道降级**：…``
-  (keywords);
+  (keywords; a bold part counts when it is short and noun-like, see _TERM_LIKE);
 - topic titles (headings): each question records the section it stands in.
 
 Lines of raw transcript (``14:39:14  text``, ``P31：…``) are not questions and are skipped.
@@ -42,6 +42,9 @@ _SUPPLEMENT = re.compile(_PREFIX + r"(?:问题补充|追问)\s*[：:]\s*(?P<text
 _ANSWER = re.compile(_PREFIX + r"A(?P<label>\d+(?:\s*[.．\-]\s*\d+)*)?\s*[：:]\s*(?P<text>.*)$")
 _KEYWORDS = re.compile(r"^\s*(?:>\s*)?(?:\*\*)?\s*关键(?:词|字)\s*(?:\*\*)?\s*[：:]\s*(?P<text>.+)$")
 _BOLD_TERM = re.compile(r"^\s*(?:>\s*)?[-*+]\s+\*\*(?P<term>[^*：:，,。]{1,16})\*\*\s*[：:]")
+# A bold "term": definition bullet names a term when the bold part is short and noun-like
+# (digests also bold short advice such as 做好止损红线 or 凌晨上线未必是好的选择).
+_TERM_LIKE = re.compile(r"^(?!做|不|没|统一)[^的]{1,8}$")
 _KEYWORD_SPLIT = re.compile(r"[\s、，,；;/|]+")
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\s]*\)")
 _LINK = re.compile(r"\[([^\]\n]*)\]\([^)\s]*\)")
@@ -160,7 +163,7 @@ class _Reader:
                 self.keyword(keyword, "关键词")
             return
         bold = _BOLD_TERM.match(line)
-        if bold:
+        if bold and _TERM_LIKE.match(bold["term"].strip()):
             self.keyword(bold["term"], "bold")
         if _FENCE.match(line):
             self.close_question()

@@ -1,0 +1,121 @@
+"""kb eval: score the database against the human digests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from kb.cli.common import console, db_option
+from kb.errors import KbError
+from kb.eval.align import MARGIN, MIN_SIMILARITY, WINDOW_DAYS
+from kb.eval.score import EvalReport, Miss, evaluate
+from kb.store import open_db
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+
+
+def _default(name: str) -> str | None:
+    folder = CORPUS / name
+    return str(folder) if folder.is_dir() else None
+
+
+@click.command("eval")
+@click.option("--digests", "digests_dir", type=click.Path(path_type=str), default=_default("digests"),
+              show_default=True, help="Folder of human digests.")
+@click.option("--logs", "logs_dir", type=click.Path(path_type=str), default=_default("logs"), show_default=True,
+              help="Folder of the chat logs the digests were written from (parsed directly).")
+@click.option("--window", type=click.IntRange(0, 60), default=WINDOW_DAYS, show_default=True,
+              help="Search this many days around each day a digest names.")
+@click.option("--shift", type=int, default=0, show_default=True,
+              help="Move every digest date by this many days: a control run; with 60, almost nothing should align.")
+@click.option("--min-similarity", type=click.FloatRange(0, 1), default=MIN_SIMILARITY, show_default=True,
+              help="Least similarity for an alignment.")
+@click.option("--margin", type=click.FloatRange(0, 1), default=MARGIN, show_default=True,
+              help="Least lead of the best candidate over the runner-up.")
+@click.option("--show-misses", type=click.IntRange(0), default=0, metavar="N",
+              help="List N aligned questions the Q&A extractor missed (and N answer disagreements).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@db_option
+def eval_command(digests_dir: str | None, logs_dir: str | None, window: int, shift: int, min_similarity: float,
+                 margin: float, show_misses: int, as_json: bool, db_url: str) -> None:
+    """Score extracted Q&A and terms against the human digests.
+
+    Each digest question is aligned to the chat message it came from (searching all
+    groups around the digest's days), then looked up among the extracted Q&A pairs;
+    digest keywords are looked up among the terms. See docs/evaluation.md.
+
+    Example: kb eval --show-misses 10
+    """
+    if not digests_dir:
+        raise KbError("no digest folder: give --digests DIR")
+    if not logs_dir:
+        raise KbError("no log folder: give --logs DIR")
+    engine = open_db(db_url)
+    report = evaluate(engine, digests_dir, logs_dir, window=window, shift=shift, min_similarity=min_similarity,
+                      margin=margin)
+    if as_json:
+        data = report.to_dict()
+        data["misses"] = data["misses"][:show_misses]
+        data["answer_misses"] = data["answer_misses"][:show_misses]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    _print(report, show_misses)
+
+
+def _pct(share: float) -> str:
+    return f"{share:.1%}"
+
+
+def _print(report: EvalReport, show_misses: int) -> None:
+    title = "kb eval" + (f" (control: dates shifted {report.shift:+d} days)" if report.shift else "")
+    table = Table(title=title, show_header=True, header_style="bold")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("of", justify="right")
+    table.add_column("share", justify="right")
+    table.add_row("digest questions aligned", str(report.aligned_questions), str(report.questions),
+                  _pct(report.alignment_rate))
+    table.add_row("  ambiguous / no match / too short",
+                  f"{report.ambiguous} / {report.unmatched} / {report.too_short}", "", "")
+    table.add_row("aligned questions in the database", str(report.matched_in_db), str(report.aligned_questions),
+                  _pct(report.matched_in_db / report.aligned_questions if report.aligned_questions else 0))
+    table.add_row("qa_recall", str(report.qa_recalled), str(report.aligned_questions), _pct(report.qa_recall))
+    table.add_row("answer_agreement", str(report.answers_agreed), str(report.answers_expected),
+                  _pct(report.answer_agreement))
+    table.add_row("keyword_recall", str(report.keywords_found), str(report.keywords), _pct(report.keyword_recall))
+    table.caption = (f"{report.digests} digests, {report.log_files} log files ({report.log_messages} messages) "
+                     f"searched ±{report.window} days; {report.pairs_in_db} Q&A pairs and "
+                     f"{report.terms_in_db} terms in the database")
+    console.print(table)
+
+    forms = Table(title="alignment by digest form", show_header=True, header_style="bold")
+    forms.add_column("form")
+    forms.add_column("questions", justify="right")
+    forms.add_column("aligned", justify="right")
+    for form, counts in sorted(report.by_form.items()):
+        forms.add_row(form, str(counts["questions"]), str(counts["aligned"]))
+    console.print(forms)
+
+    if show_misses:
+        _print_misses("missed questions", report.misses[:show_misses])
+        _print_misses("answers that differ", report.answer_misses[:show_misses])
+        if report.missed_keywords:
+            console.print("[bold]missed keywords:[/] " + escape("、".join(report.missed_keywords[:show_misses])))
+
+
+def _print_misses(title: str, misses: list[Miss]) -> None:
+    if not misses:
+        return
+    table = Table(title=title, show_header=True, header_style="bold", show_lines=True)
+    table.add_column("digest question", overflow="fold")
+    table.add_column("message in the log", overflow="fold")
+    table.add_column("why", overflow="fold")
+    for miss in misses:
+        why = miss.reason + (f"; nearest extracted question {miss.nearest_pair}" if miss.nearest_pair else "")
+        table.add_row(escape(f"{miss.digest} {miss.label}: {miss.question}"),
+                      escape(f"{miss.where} ({miss.similarity:.2f}): {miss.message}"), escape(why))
+    console.print(table)
