@@ -1,0 +1,84 @@
+"""kb extract and kb terms: run term (and Q&A) extraction; list the best-scored terms."""
+
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kb.cli.common import console, db_option, err_console
+from kb.store import open_db
+
+STATUSES = ("candidate", "approved", "rejected", "merged", "all")
+
+
+@click.command("extract")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=str),
+              help="Rules folder (default: the repository's rules/).")
+@db_option
+def extract_command(rules_dir: str | None, db_url: str) -> None:
+    """Extract candidate terms, mentions, definitions and Q&A from the ingested messages.
+
+    Re-runnable: extraction output is recomputed, curator decisions are never changed.
+    Segmentations are cached, so a run after a rule change does not segment again.
+
+    Example: kb extract --rules rules/
+    """
+    from kb.extract import extract
+    from kb.rules.terms import load_term_rules
+
+    load_term_rules(rules_dir)  # every rule problem is reported before anything runs
+    engine = open_db(db_url)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
+        tasks: dict[str, int] = {}
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        report = extract(engine, rules_dir=rules_dir, on_progress=on_progress)
+    terms = report.terms
+    seg = terms.segments
+    table = Table(title="kb extract", header_style="bold")
+    for column in ("messages", "segmented", "cached", "terms", "new", "updated", "deleted", "mentions",
+                   "definitions", "seconds"):
+        table.add_column(column, justify="right")
+    table.add_row(str(terms.messages), str(seg.segmented), str(seg.cached + seg.revalidated), str(terms.candidates),
+                  str(terms.stored.created), str(terms.stored.updated), str(terms.stored.deleted),
+                  str(terms.mentions), str(terms.definitions), f"{sum(terms.timings.values()):.1f}")
+    console.print(table)
+    if report.qa is not None:
+        console.print("Q&A: " + ", ".join(f"{k} {v}" for k, v in report.qa.items() if isinstance(v, (int, float, str))))
+
+
+@click.command("terms")
+@click.option("--top", "top", type=click.IntRange(min=1), default=30, show_default=True, help="How many terms.")
+@click.option("--status", type=click.Choice(STATUSES), default="all", show_default=True, help="Only terms with this status.")
+@db_option
+def terms_command(top: int, status: str, db_url: str) -> None:
+    """List the best-scored terms with the signals behind their score.
+
+    Example: kb terms --top 50 --status candidate
+    """
+    from kb.extract.listing import top_terms
+
+    engine = open_db(db_url)
+    rows = top_terms(engine, top, None if status == "all" else status)
+    if not rows:
+        console.print("No terms: run kb extract first.")
+        return
+    table = Table(title=f"kb terms (top {len(rows)})", header_style="bold")
+    for column, justify in (("#", "right"), ("term", "left"), ("score", "right"), ("freq", "right"),
+                            ("days", "right"), ("speakers", "right"), ("questions", "right"), ("spec", "right"),
+                            ("mentions", "right"), ("status", "left"), ("aliases", "left")):
+        table.add_column(column, justify=justify, overflow="fold")
+    for rank, row in enumerate(rows, 1):
+        s = row["signals"]
+        table.add_row(str(rank), escape(row["canonical"]), f"{row['score']:.2f}", str(s.get("freq", "")),
+                      str(s.get("days", "")), str(s.get("speakers", "")), str(s.get("questions", "")),
+                      str(s.get("specificity", "")), str(row["n_mentions"]), row["status"],
+                      escape(", ".join(row["aliases"])))
+    console.print(table)

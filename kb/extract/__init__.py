@@ -1,0 +1,41 @@
+"""Extraction: terms (statistics and rules), variants, mentions, definitions; then Q&A.
+
+``extract()`` runs the whole stage; each part is a library function returning data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+
+@dataclass
+class ExtractReport:
+    terms: Any            # kb.extract.run.TermReport
+    qa: dict | None       # what extract_qa returned (None when the Q&A extractor is absent)
+
+
+def extract(engine: Engine, rules_dir: str | None = None,
+            on_progress: Callable[[str, int, int], None] | None = None) -> ExtractReport:
+    """Run term extraction, then the Q&A extractor, over every message in the database.
+
+    ``on_progress(stage, done, total)`` is called as each stage advances.
+
+    Re-runnable: only extraction output changes; curator decisions are never touched.
+    """
+    from kb.extract.run import extract_terms
+
+    terms = extract_terms(engine, rules_dir=rules_dir, on_progress=on_progress)
+    try:
+        from kb.extract.qa import extract_qa
+    except ModuleNotFoundError as exc:  # the Q&A extractor is written separately
+        if exc.name != "kb.extract.qa":
+            raise
+        return ExtractReport(terms, None)
+    # extract_qa reports progress as (done, total)
+    qa_progress = (lambda done, total: on_progress("qa", done, total)) if on_progress else None
+    qa = extract_qa(engine, rules_dir=rules_dir, on_progress=qa_progress)
+    return ExtractReport(terms, qa)

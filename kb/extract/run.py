@@ -1,0 +1,130 @@
+"""extract_terms(): the term extraction stage over the whole database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from kb.extract import definitions as defs
+from kb.extract.store import StoreReport, mention_keys, replace_output, upsert_terms
+from kb.extract.terms import KeyIndex, load_messages, merge, rule_hits, score_candidates, speaker_keys, \
+    statistical_candidates
+from kb.nlp import SegmentStats, segment_texts, user_dictionary
+from kb.rules.terms import TermRules, load_term_rules
+from kb.store.normalize import term_key
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class TermReport:
+    messages: int = 0
+    segments: SegmentStats | None = None
+    candidates: int = 0
+    stored: StoreReport | None = None
+    mentions: int = 0
+    definitions: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Progress | None = None,
+                  rules: TermRules | None = None) -> TermReport:
+    """Find, rank and store candidate terms, their mentions and candidate definitions."""
+    rules = rules or load_term_rules(rules_dir)
+    report = TermReport()
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        report.timings[name] = round(now - clock, 2)
+        clock = now
+
+    messages = load_messages(engine, rules.stop.question_cues)
+    report.messages = len(messages)
+    lap("load")
+
+    words = user_dictionary(engine)
+    phrases = sorted({p for rule in rules.phrases for p in rule.phrases})
+    seg_progress = (lambda done, total: on_progress("segment", done, total)) if on_progress else None
+    segmented, report.segments = segment_texts(engine, [m.text for m in messages] + phrases, words, seg_progress)
+    docs = [segmented.get(m.text, []) for m in messages]
+    lap("segment")
+
+    exclude = speaker_keys(messages) - {term_key(w) for w in words}
+    stat, unigrams, n_tokens = statistical_candidates(docs, messages, rules, exclude)
+    lap("statistics")
+    ruled = rule_hits(docs, messages, rules, {p: segmented.get(p, [p]) for p in phrases}, on_progress)
+    lap("rules")
+    cands = merge(stat, ruled, rules, rules.settings["min_freq"])
+
+    # definitions name terms: being defined somewhere is a signal
+    cand_keys = {key: 0 for key in cands}
+    definition_matches = []
+    for message in messages:
+        for match in defs.find_definitions(message.text, rules.definitions):
+            definition_matches.append((message, match))
+            found = defs.resolve_term(match.term, cand_keys)
+            if found:
+                cands[found[1]].defined += 1
+    lap("definitions")
+
+    cache: dict[str, list[str]] = {}
+
+    def segment_one(text: str) -> list[str]:
+        if text not in cache:
+            cache[text] = segmented.get(text) or _split_like(text, unigrams)
+        return cache[text]
+
+    score_candidates(cands, messages, unigrams, n_tokens, segment_one)
+    ranked = sorted(cands.values(), key=lambda c: (-c.score, c.key))
+    min_score = rules.settings["min_score"]
+    keep = [c for c in ranked if c.score >= min_score][: rules.settings["keep"]]
+    # terms of the glossary are always kept, whatever their rank
+    glossary = {term_key(w) for w in words}
+    keep_keys = {c.key for c in keep}
+    keep += [c for c in ranked if c.key in glossary and c.key not in keep_keys]
+    report.candidates = len(keep)
+    lap("score")
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        found, report.stored = upsert_terms(conn, keep, now)
+        keys = mention_keys(conn, found)
+        index = KeyIndex(keys)
+        mentions = []
+        for message, tokens in zip(messages, docs):
+            if not tokens:
+                continue
+            token_keys = [term_key(t) for t in tokens]
+            for term_id, start, end, surface in index.scan(message.text, tokens, token_keys):
+                mentions.append({"term_id": term_id, "message_id": message.id, "start": start, "end": end,
+                                 "surface": surface[:128]})
+        definition_rows = []
+        for message, match in definition_matches:
+            hit = defs.resolve_term(match.term, keys)
+            if hit:
+                definition_rows.append({"term_id": hit[0], "message_id": message.id, "text": match.sentence[:2000],
+                                        "pattern": match.rule[:128],
+                                        "score": defs.score_definition(match, term_key(match.term) == hit[1])})
+        replace_output(conn, mentions, definition_rows)
+    report.mentions = len(mentions)
+    report.definitions = len(definition_rows)
+    lap("store")
+    return report
+
+
+def _split_like(text: str, unigrams) -> list[str]:
+    """Greedy longest-known-token split of a string that was not segmented (for specificity only)."""
+    out, i = [], 0
+    while i < len(text):
+        for j in range(len(text), i, -1):
+            if text[i:j] in unigrams or j == i + 1:
+                out.append(text[i:j])
+                i = j
+                break
+    return out

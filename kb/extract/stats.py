@@ -1,0 +1,196 @@
+"""Statistics that find multi-word units and rank candidates.
+
+Over token n-grams of the segmented messages: frequency, PMI (cohesion: the weakest
+split of an n-gram), left/right branching entropy (the unit's boundaries are free),
+C-value (frequency not explained by longer candidates that contain it), and domain
+specificity against general Chinese (jieba's word frequency list, read as data).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+SEP = "\x1f"  # joins the tokens of an n-gram key
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_WORDISH = re.compile(r"^[\u3400-\u9fffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+$")
+_DIGITS = re.compile(r"^[0-9\uff10-\uff19]+$")
+
+
+@lru_cache(maxsize=1)
+def general_frequencies() -> tuple[dict[str, int], int]:
+    """Word frequencies of general Chinese (jieba's dictionary) and their total."""
+    spec = importlib.util.find_spec("jieba")
+    freqs: dict[str, int] = {}
+    if spec is None or spec.origin is None:
+        return freqs, 1
+    path = Path(spec.origin).with_name("dict.txt")
+    total = 0
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split(" ")
+            if len(parts) >= 2:
+                count = int(parts[1])
+                freqs[parts[0]] = count
+                total += count
+    return freqs, max(total, 1)
+
+
+def is_word_token(token: str) -> bool:
+    """A token that can be part of a term: CJK or latin letters/digits, not digits only."""
+    return bool(_WORDISH.match(token)) and not _DIGITS.match(token)
+
+
+@dataclass
+class NgramStats:
+    """Counts over the token n-grams of a corpus."""
+
+    n_tokens: int = 0
+    unigrams: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)            # key -> frequency
+    left: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    right: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+
+def clause_spans(tokens: Sequence[str]) -> list[tuple[int, int]]:
+    """Runs of consecutive word tokens (punctuation, spaces, numbers end a run)."""
+    spans, start = [], None
+    for i, token in enumerate(tokens):
+        if is_word_token(token):
+            if start is None:
+                start = i
+        elif start is not None:
+            spans.append((start, i))
+            start = None
+    if start is not None:
+        spans.append((start, len(tokens)))
+    return spans
+
+
+def count_ngrams(docs: Iterable[Sequence[str]], max_n: int, max_chars: int, can_edge: set[str] | frozenset[str],
+                 min_freq: int) -> NgramStats:
+    """Count candidate n-grams (1..max_n tokens inside a clause whose edge tokens may start/end a term).
+
+    ``can_edge`` holds tokens that may NOT be at an edge (stop words). Unigrams are
+    counted for every word token (PMI needs them).
+    """
+    stats = NgramStats()
+    docs = list(docs)
+    for tokens in docs:
+        stats.n_tokens += len(tokens)
+        stats.unigrams.update(tokens)
+    counts = stats.counts
+    stop = can_edge
+    for tokens in docs:
+        for start, end in clause_spans(tokens):
+            for i in range(start, end):
+                first = tokens[i]
+                if first in stop:
+                    continue
+                chars = 0
+                for j in range(i, min(end, i + max_n)):
+                    chars += len(tokens[j])
+                    if chars > max_chars:
+                        break
+                    if tokens[j] in stop:
+                        continue
+                    if j == i and (len(first) < 2 and not _LATIN.search(first)):
+                        continue
+                    counts[SEP.join(tokens[i:j + 1])] += 1
+    # keep the frequent ones only
+    stats.counts = Counter({k: c for k, c in counts.items() if c >= min_freq})
+    return stats
+
+
+def neighbours(docs: Iterable[Sequence[str]], stats: NgramStats, keys: set[str], max_n: int) -> None:
+    """Left and right neighbour tokens of each candidate key (a boundary counts as a new token each time)."""
+    left, right = stats.left, stats.right
+    boundary = 0
+    for tokens in docs:
+        n = len(tokens)
+        for i in range(n):
+            for j in range(i, min(n, i + max_n)):
+                key = SEP.join(tokens[i:j + 1]) if j > i else tokens[i]
+                if key in keys:
+                    if i > 0 and is_word_token(tokens[i - 1]):
+                        left[key][tokens[i - 1]] += 1
+                    else:
+                        boundary += 1
+                        left[key][boundary] += 1
+                    if j + 1 < n and is_word_token(tokens[j + 1]):
+                        right[key][tokens[j + 1]] += 1
+                    else:
+                        boundary += 1
+                        right[key][boundary] += 1
+
+
+def entropy(counter: Counter) -> float:
+    total = sum(counter.values())
+    if not total:
+        return 0.0
+    return -sum(c / total * math.log2(c / total) for c in counter.values())
+
+
+def pmi(key: str, stats: NgramStats) -> float:
+    """Cohesion of an n-gram: the smallest PMI over its binary splits (0 for one token)."""
+    parts = key.split(SEP)
+    if len(parts) < 2:
+        return 0.0
+    n = max(stats.n_tokens, 1)
+    f = stats.counts.get(key, 0) or 1
+    best = math.inf
+    for cut in range(1, len(parts)):
+        a, b = SEP.join(parts[:cut]), SEP.join(parts[cut:])
+        fa = stats.counts.get(a) or stats.unigrams.get(a, 0) or 1
+        fb = stats.counts.get(b) or stats.unigrams.get(b, 0) or 1
+        best = min(best, math.log2(f * n / (fa * fb)))
+    return best
+
+
+def c_values(freqs: dict[str, int]) -> dict[str, float]:
+    """Frequency of each key not explained by longer keys containing it (C-value's core, ≥ 0)."""
+    nested_sum: dict[str, int] = defaultdict(int)
+    nested_n: dict[str, int] = defaultdict(int)
+    for key, f in freqs.items():
+        parts = key.split(SEP)
+        if len(parts) < 2:
+            continue
+        seen = set()
+        for i in range(len(parts)):
+            for j in range(i + 1, len(parts) + 1):
+                if j - i == len(parts):
+                    continue
+                sub = SEP.join(parts[i:j])
+                if sub in freqs and sub not in seen:
+                    seen.add(sub)
+                    nested_sum[sub] += f
+                    nested_n[sub] += 1
+    out = {}
+    for key, f in freqs.items():
+        if nested_n.get(key):
+            out[key] = max(f - nested_sum[key] / nested_n[key], 0.0)
+        else:
+            out[key] = float(f)
+    return out
+
+
+def specificity(tokens: Sequence[str], domain: Counter, n_domain: int) -> float:
+    """log2 of a string's relative frequency in the corpus over general Chinese (per token, averaged)."""
+    general, n_general = general_frequencies()
+
+    def one(word: str, count: int) -> float:
+        p_dom = (count + 1) / n_domain
+        p_gen = (general.get(word, 0) + 1) / n_general
+        return math.log2(p_dom / p_gen)
+
+    values = [one(t, domain.get(t, 0)) for t in tokens if _CJK.search(t) or _LATIN.search(t)]
+    if not values:
+        return 0.0
+    return sum(values) / len(values)

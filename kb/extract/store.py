@@ -1,0 +1,160 @@
+"""Writing extraction output: terms upserted by key (curator decisions untouched), mentions, definitions.
+
+Re-extraction only writes ``score``, ``signals``, ``n_mentions`` and ``extracted_at`` of
+existing terms and creates new candidates; it never changes a status, a merge or a
+curated field. A key (or alias key) of a rejected term is never created again. A merged
+term's mentions go to the term it was merged into. Candidates no longer found that no
+curator has touched are deleted. Mentions and definitions are recomputed every run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from kb.store.bulk import insert_many
+from kb.store.models import Alias, Decision, Definition, Mention, Term
+from kb.store.normalize import term_key
+
+CHUNK = 500
+
+
+@dataclass
+class Existing:
+    id: int
+    key: str
+    canonical: str
+    status: str
+    merged_into_id: int | None
+    origin: str
+
+
+def load_existing(conn: Connection) -> tuple[dict[int, Existing], dict[str, int], set[str], set[int]]:
+    """Terms by id, key/alias key -> id (not rejected), keys of rejected terms, ids with decisions."""
+    terms = {row.id: Existing(row.id, row.key, row.canonical, row.status, row.merged_into_id, row.origin)
+             for row in conn.execute(sa.select(Term.id, Term.key, Term.canonical, Term.status,
+                                               Term.merged_into_id, Term.origin))}
+    owners: dict[str, int] = {}
+    rejected: set[str] = set()
+    for term in terms.values():
+        if term.status == "rejected":
+            rejected.add(term.key)
+        else:
+            owners[term.key] = term.id
+    for term_id, key in conn.execute(sa.select(Alias.term_id, Alias.key)):
+        owner = terms.get(term_id)
+        if owner is None:
+            continue
+        if owner.status == "rejected":
+            rejected.add(key)
+        else:
+            owners.setdefault(key, term_id)
+    decided = {tid for tid in conn.execute(sa.select(Decision.term_id).distinct()).scalars() if tid is not None}
+    return terms, owners, rejected, decided
+
+
+def resolve(terms: dict[int, Existing], term_id: int) -> int:
+    """Follow merges to the term that receives mentions."""
+    seen = set()
+    while term_id in terms and terms[term_id].status == "merged" and terms[term_id].merged_into_id \
+            and term_id not in seen:
+        seen.add(term_id)
+        term_id = terms[term_id].merged_into_id
+    return term_id
+
+
+def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@dataclass
+class StoreReport:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    skipped_rejected: int = 0
+
+
+def upsert_terms(conn: Connection, candidates: list, now: dt.datetime) -> tuple[dict[str, int], StoreReport]:
+    """Create or update a term per candidate; return candidate key -> term id (after merges)."""
+    terms, owners, rejected, decided = load_existing(conn)
+    report = StoreReport()
+    found: dict[str, int] = {}
+    updates: dict[int, dict] = {}
+    new_rows = []
+    new_aliases: dict[str, list[str]] = {}
+    for cand in candidates:
+        variant_keys = {cand.key, *(term_key(s) for s in cand.surfaces)}
+        owner = owners.get(cand.key) or next((owners[k] for k in variant_keys if k in owners), None)
+        if owner is None and (variant_keys & rejected):
+            report.skipped_rejected += 1
+            continue
+        if owner is not None:
+            target = resolve(terms, owner)
+            found[cand.key] = target
+            if target not in updates or updates[target]["score"] < cand.score:
+                updates[target] = {"id": target, "score": cand.score, "signals": cand.signals}
+            continue
+        canonical = cand.canonical[:128]
+        new_rows.append({"canonical": canonical, "key": cand.key[:128], "status": "candidate",
+                         "origin": "extracted", "score": cand.score, "signals": cand.signals,
+                         "n_mentions": 0, "related": [], "version": 1, "extracted_at": now})
+        new_aliases[cand.key] = sorted({s for s in cand.surfaces if s != canonical}
+                                       | set(cand.signals.get("abbreviations") or {}))
+        owners[cand.key] = -1
+    table = Term.__table__
+    for chunk in chunks(list(updates.values())):
+        conn.execute(sa.update(table).where(table.c.id == sa.bindparam("tid"))
+                     .values(score=sa.bindparam("score"), signals=sa.bindparam("signals"), extracted_at=now),
+                     [{"tid": u["id"], "score": u["score"], "signals": u["signals"]} for u in chunk])
+    report.updated = len(updates)
+    insert_many(conn, table, new_rows)
+    report.created = len(new_rows)
+    if new_rows:
+        ids = dict(conn.execute(sa.select(Term.key, Term.id).where(Term.extracted_at == now)).all())
+        for row in new_rows:
+            found[row["key"]] = ids[row["key"]]
+        alias_rows = [{"term_id": ids[key], "alias": alias[:128], "key": term_key(alias)[:128], "origin": "extracted"}
+                      for key, aliases in new_aliases.items() for alias in aliases]
+        insert_many(conn, Alias.__table__, alias_rows)
+    # stale candidates: extracted, never decided on, not found now
+    keep = set(found.values())
+    stale = [t.id for t in terms.values() if t.status == "candidate" and t.origin == "extracted"
+             and t.id not in decided and t.id not in keep]
+    for chunk in chunks(stale):
+        conn.execute(sa.delete(Alias.__table__).where(Alias.term_id.in_(chunk)))
+        conn.execute(sa.delete(Mention.__table__).where(Mention.term_id.in_(chunk)))
+        conn.execute(sa.delete(Definition.__table__).where(Definition.term_id.in_(chunk)))
+        conn.execute(sa.delete(table).where(table.c.id.in_(chunk)))
+    report.deleted = len(stale)
+    return found, report
+
+
+def mention_keys(conn: Connection, extra: dict[str, int]) -> dict[str, int]:
+    """Every key that mentions a term: keys and alias keys of terms not rejected, merged ones to their target."""
+    terms, owners, _rejected, _decided = load_existing(conn)
+    keys = {key: resolve(terms, tid) for key, tid in owners.items() if tid in terms}
+    for key, tid in extra.items():
+        keys.setdefault(key, tid)
+    return {k: v for k, v in keys.items() if k and terms.get(v) and terms[v].status != "rejected"}
+
+
+def replace_output(conn: Connection, mentions: list[dict], definitions: list[dict]) -> None:
+    """Replace all mentions and definitions, and set each term's n_mentions."""
+    conn.execute(sa.delete(Mention.__table__))
+    conn.execute(sa.delete(Definition.__table__))
+    insert_many(conn, Mention.__table__, mentions)
+    insert_many(conn, Definition.__table__, definitions)
+    counts: dict[int, int] = {}
+    for row in mentions:
+        counts[row["term_id"]] = counts.get(row["term_id"], 0) + 1
+    conn.execute(sa.update(Term.__table__).values(n_mentions=0))
+    table = Term.__table__
+    for chunk in chunks([{"tid": tid, "n": n} for tid, n in counts.items()]):
+        conn.execute(sa.update(table).where(table.c.id == sa.bindparam("tid")).values(n_mentions=sa.bindparam("n")),
+                     chunk)

@@ -1,0 +1,328 @@
+"""Term extraction: candidates from statistics and rules, variants merged, ranked with readable signals.
+
+Pipeline (each step over all messages of kind text/quote):
+1. mask @mentions, links and [emoji] markers (same length, so offsets stay valid),
+   segment with pkuseg (cached; the glossary is the user dictionary);
+2. count token n-grams inside clauses whose edges are not stop words; keep the frequent
+   ones; measure PMI, branching entropy, C-value and where they occur (days, speakers,
+   questions);
+3. run the rules: phrases (PhraseMatcher), token patterns (Matcher), regexes (raw text);
+4. merge variants by normalised key and abbreviations into their term; score;
+5. store (kb.extract.store) and find mentions and definitions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kb.extract import stats as st
+from kb.extract.variants import alias_map, canonical_form
+from kb.nlp import make_doc, new_vocab, token_offsets
+from kb.store.models import Message
+from kb.store.normalize import term_key
+
+Progress = Callable[[str, int, int], None]
+
+_MASK = re.compile(r"https?://\S+|www\.\S+|@[^\s\u2005@，。？！,:：]{1,40}|\[[^\[\]\s]{1,8}\]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def mask(text: str) -> str:
+    """The text to segment: @mentions, links and [emoji] replaced by spaces of the same length."""
+    return _MASK.sub(lambda m: " " * len(m.group()), text)
+
+
+@dataclass
+class Msg:
+    id: int
+    day: str
+    speaker: str
+    text: str          # masked text (offsets are those of the stored text)
+    question: bool
+
+
+@dataclass
+class Candidate:
+    key: str
+    surfaces: Counter = field(default_factory=Counter)
+    freq: int = 0
+    cvalue: float = 0.0
+    n_tokens: int = 1
+    pmi: float | None = None
+    entropy: float | None = None
+    messages: set[int] = field(default_factory=set)   # indices into the message list
+    rules: dict[str, float] = field(default_factory=dict)
+    defined: int = 0
+    signals: dict = field(default_factory=dict)
+    score: float = 0.0
+
+    @property
+    def canonical(self) -> str:
+        return canonical_form(self.surfaces)
+
+
+def load_messages(engine: Engine, question_cues: re.Pattern[str] | None) -> list[Msg]:
+    """Messages whose text can hold terms (kinds text and quote), in id order."""
+    query = (sa.select(Message.id, Message.date, Message.speaker_name, Message.speaker, Message.text)
+             .where(Message.kind.in_(("text", "quote"))).order_by(Message.id))
+    out = []
+    with engine.connect() as conn:
+        for mid, day, name, speaker, text in conn.execute(query):
+            if not text or not text.strip():
+                continue
+            question = bool(question_cues.search(text)) if question_cues else ("?" in text or "？" in text)
+            out.append(Msg(mid, day.isoformat() if day else "", name or speaker or "", mask(text), question))
+    return out
+
+
+def speaker_keys(messages: Sequence[Msg]) -> set[str]:
+    """Keys of the speakers' names (and their parts): never terms."""
+    keys = set()
+    for speaker in {m.speaker for m in messages}:
+        for part in re.split(r"[-_\s·—|/（）()]+", speaker):
+            if len(part) >= 2:
+                keys.add(term_key(part))
+    return keys
+
+
+# ---------------------------------------------------------------- statistics
+
+def statistical_candidates(docs: list[list[str]], messages: list[Msg], rules,
+                           exclude: set[str]) -> tuple[dict[str, Candidate], Counter, int]:
+    """Frequent n-grams that pass the stop lists, with PMI, entropy, C-value and their messages."""
+    s = rules.settings
+    stop = set(rules.stop.words) | set(rules.stop.chars)
+    counted = st.count_ngrams(docs, s["max_tokens"], s["max_chars"], stop, s["min_freq"])
+    stop_keys = {term_key(t) for t in rules.stop.terms}
+    keys = set()
+    for key in counted.counts:
+        surface = key.replace(st.SEP, "")
+        norm = term_key(surface)
+        if norm in stop_keys or norm in exclude or rules.stop.is_noise(surface):
+            continue
+        if not (_CJK.search(surface) or len(re.findall(r"[A-Za-z]", surface)) >= 2):
+            continue
+        keys.add(key)
+    # where each kept n-gram occurs, and its neighbours
+    max_n = s["max_tokens"]
+    left: dict[str, Counter] = defaultdict(Counter)
+    right: dict[str, Counter] = defaultdict(Counter)
+    where: dict[str, set[int]] = defaultdict(set)
+    first_tokens = {k.split(st.SEP, 1)[0] for k in keys}
+    boundary = 0
+    is_word = st.is_word_token
+    for index, tokens in enumerate(docs):
+        n = len(tokens)
+        for i in range(n):
+            if tokens[i] not in first_tokens:
+                continue
+            key = tokens[i]
+            for j in range(i, min(n, i + max_n)):
+                if j > i:
+                    key = key + st.SEP + tokens[j]
+                if key not in keys:
+                    continue
+                where[key].add(index)
+                if i > 0 and is_word(tokens[i - 1]):
+                    left[key][tokens[i - 1]] += 1
+                else:
+                    boundary += 1
+                    left[key][boundary] += 1
+                if j + 1 < n and is_word(tokens[j + 1]):
+                    right[key][tokens[j + 1]] += 1
+                else:
+                    boundary += 1
+                    right[key][boundary] += 1
+    cvalues = st.c_values({k: counted.counts[k] for k in keys})
+    out: dict[str, Candidate] = {}
+    for key in keys:
+        surface = key.replace(st.SEP, "")
+        norm = term_key(surface)
+        freq = counted.counts[key]
+        ent = min(st.entropy(left[key]), st.entropy(right[key]))
+        cand = out.get(norm)
+        if cand is None:
+            cand = out[norm] = Candidate(norm)
+        cand.surfaces[surface] += freq
+        if freq > cand.signals.get("_best", 0):
+            cand.signals["_best"] = freq
+            cand.n_tokens = key.count(st.SEP) + 1
+            cand.pmi = st.pmi(key, counted) if cand.n_tokens > 1 else None
+            cand.entropy = ent
+        cand.freq += freq
+        cand.cvalue += cvalues[key]
+        cand.messages |= where[key]
+    for cand in out.values():
+        cand.signals.pop("_best", None)
+    return out, counted.unigrams, counted.n_tokens
+
+
+# ---------------------------------------------------------------- rules
+
+def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: dict[str, list[str]],
+              on_progress: Progress | None = None) -> dict[str, Candidate]:
+    """Candidates found by the phrase, token-pattern and regex rules."""
+    from spacy.matcher import Matcher, PhraseMatcher
+
+    out: dict[str, Candidate] = {}
+
+    def hit(surface: str, index: int, rule: str, weight: float) -> None:
+        surface = surface.strip()
+        if not surface:
+            return
+        key = term_key(surface)
+        cand = out.get(key)
+        if cand is None:
+            cand = out[key] = Candidate(key)
+        cand.surfaces[surface] += 1
+        cand.freq += 1
+        cand.messages.add(index)
+        cand.rules[rule] = max(cand.rules.get(rule, 0.0), weight)
+
+    if rules.phrases or rules.token_patterns:
+        vocab = new_vocab()
+        phrase_matcher = PhraseMatcher(vocab, attr="LOWER")
+        weights: dict[str, float] = {}
+        for rule in rules.phrases:
+            weights[rule.name] = rule.weight
+            docs_ = [make_doc(vocab, phrase_tokens.get(p) or [p]) for p in rule.phrases]
+            phrase_matcher.add(rule.name, docs_)
+        matcher = Matcher(vocab)
+        for rule in rules.token_patterns:
+            weights[rule.name] = rule.weight
+            matcher.add(rule.name, [list(p) for p in rule.patterns])
+        strings = vocab.strings
+        total = len(docs)
+        for index, tokens in enumerate(docs):
+            if not tokens:
+                continue
+            doc = make_doc(vocab, tokens)
+            for match_id, start, end in [*phrase_matcher(doc), *matcher(doc)]:
+                name = strings[match_id]
+                hit(doc[start:end].text, index, name, weights[name])
+            if on_progress and index % 5000 == 0:
+                on_progress("rules", index, total)
+    for rule in rules.regex:
+        for index, message in enumerate(messages):
+            for match in rule.regex.finditer(message.text):
+                hit(match.group(), index, rule.name, rule.weight)
+    return out
+
+
+# ---------------------------------------------------------------- merging and scoring
+
+def merge(stat: dict[str, Candidate], ruled: dict[str, Candidate], rules, min_freq: int) -> dict[str, Candidate]:
+    """One candidate per key; abbreviations folded into the term they abbreviate."""
+    out = dict(stat)
+    for key, cand in ruled.items():
+        phrase_rule = any(name in {r.name for r in rules.phrases} for name in cand.rules)
+        if key in out:
+            target = out[key]
+            target.rules.update(cand.rules)
+            target.messages |= cand.messages
+            for surface, count in cand.surfaces.items():
+                target.surfaces.setdefault(surface, 0)
+                if surface not in stat[key].surfaces:
+                    target.surfaces[surface] += count
+            target.freq = max(target.freq, cand.freq)
+            target.cvalue = max(target.cvalue, float(cand.freq) * 0.5)
+        elif cand.freq >= min_freq or phrase_rule:
+            cand.cvalue = float(cand.freq)
+            out[key] = cand
+    for alias, target_key in alias_map(rules.abbreviations).items():
+        if alias not in out:
+            continue
+        cand = out.pop(alias)
+        target = out.get(target_key)
+        if target is None:
+            term = next(r.term for r in rules.abbreviations if term_key(r.term) == target_key)
+            target = out[target_key] = Candidate(target_key, surfaces=Counter({term: 0}))
+        target.freq += cand.freq
+        target.cvalue += cand.cvalue
+        target.messages |= cand.messages
+        target.rules.update(cand.rules)
+        target.signals.setdefault("abbreviations", Counter()).update(cand.surfaces)
+        target.entropy = max(target.entropy or 0.0, cand.entropy or 0.0) if target.entropy is not None else cand.entropy
+    return out
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+def score_candidates(cands: dict[str, Candidate], messages: list[Msg], unigrams: Counter, n_tokens: int,
+                     segment: Callable[[str], list[str]]) -> None:
+    """Fill each candidate's signals and score (see docs/rules.md, "How candidates are ranked")."""
+    for cand in cands.values():
+        idx = cand.messages
+        days = len({messages[i].day for i in idx})
+        speakers = len({messages[i].speaker for i in idx})
+        questions = sum(1 for i in idx if messages[i].question)
+        canonical = cand.canonical
+        tokens = segment(canonical)
+        spec = st.specificity(tokens, unigrams, max(n_tokens, 1))
+        entropy = cand.entropy if cand.entropy is not None else 1.5
+        pmi = cand.pmi
+        base = math.log2(1 + cand.cvalue) + 0.5 * math.log2(1 + days) + 0.5 * math.log2(1 + speakers)
+        spec_f = _clamp((spec - 1.0) / 6.0, 0.05, 1.0)
+        bound_f = _clamp(entropy / 2.0, 0.15, 1.0)
+        coh_f = 1.0 if pmi is None else _clamp(pmi / 5.0, 0.2, 1.0)
+        q_rate = questions / max(len(idx), 1)
+        q_f = 1.0 + min(q_rate, 0.5)
+        rule_f = 1.0 + 0.5 * max(cand.rules.values(), default=0.0)
+        def_f = 1.0 + 0.2 * min(cand.defined, 3)
+        cand.score = round(base * spec_f * bound_f * coh_f * q_f * rule_f * def_f, 4)
+        cand.signals.update({
+            "freq": cand.freq, "cvalue": round(cand.cvalue, 1), "messages": len(idx), "days": days,
+            "speakers": speakers, "questions": questions, "specificity": round(spec, 2),
+            "entropy": round(entropy, 2), "pmi": None if pmi is None else round(pmi, 2),
+            "tokens": cand.n_tokens, "rules": sorted(cand.rules), "defined": cand.defined,
+        })
+        if "abbreviations" in cand.signals:
+            cand.signals["abbreviations"] = dict(cand.signals["abbreviations"])
+
+
+# ---------------------------------------------------------------- mentions
+
+class KeyIndex:
+    """Term keys (and alias keys) -> term id, scanned over token sequences by longest match."""
+
+    def __init__(self, keys: dict[str, int]) -> None:
+        self.keys = keys
+        self.prefixes = {k[:i] for k in keys for i in range(1, len(k) + 1)}
+
+    def scan(self, text: str, tokens: Sequence[str], token_keys: Sequence[str]) -> list[tuple[int, int, int, str]]:
+        """(term id, start, end, surface) of the longest non-overlapping matches on token boundaries."""
+        out = []
+        offsets = None
+        n = len(tokens)
+        i = 0
+        prefixes, keys = self.prefixes, self.keys
+        while i < n:
+            key = token_keys[i]
+            best = -1
+            j = i
+            while key in prefixes:
+                if key in keys:
+                    best = j
+                j += 1
+                if j >= n:
+                    break
+                key = key + token_keys[j]
+            if best >= 0:
+                if offsets is None:
+                    offsets = token_offsets(text, tokens)
+                start, end = offsets[i][0], offsets[best][1]
+                out.append((keys["".join(token_keys[i:best + 1])], start, end, text[start:end]))
+                i = best + 1
+            else:
+                i += 1
+        return out

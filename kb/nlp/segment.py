@@ -1,0 +1,143 @@
+"""pkuseg segmentation with the glossary as user dictionary, cached per message text.
+
+The cache (table ``segments``) keys each segmented text by the SHA-1 of the text and
+records the hash of the user dictionary it was segmented with. The words of the
+dictionary the cache was last brought up to date with are kept in the setting
+``nlp.user_dict``. When the glossary changes, only texts that contain an added or a
+removed dictionary word can segment differently (pkuseg applies its user dictionary
+by forward maximum matching over the text, so a text containing none of the changed
+words is cut exactly as before): those are segmented again, every other cached row is
+simply re-labelled with the new dictionary hash. A row made with any older dictionary
+is segmented again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kb.store.bulk import insert_many
+from kb.store.models import Alias, Segment, Setting, Term
+
+DICT_SETTING = "nlp.user_dict"
+GLOSSARY_ORIGINS = ("imported", "curated")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def dict_hash(words: Iterable[str]) -> str:
+    return hashlib.sha1("\n".join(sorted(set(words))).encode("utf-8")).hexdigest()
+
+
+def user_dictionary(engine: Engine) -> list[str]:
+    """Canonical names and aliases of the glossary: approved terms, and imported or curated ones not rejected."""
+    keep = sa.or_(Term.status == "approved",
+                  sa.and_(Term.origin.in_(GLOSSARY_ORIGINS), Term.status.in_(("candidate", "approved"))))
+    with engine.connect() as conn:
+        names = conn.execute(sa.select(Term.canonical).where(keep)).scalars().all()
+        aliases = conn.execute(sa.select(Alias.alias).join(Term, Alias.term_id == Term.id).where(keep)).scalars().all()
+    return sorted({w.strip() for w in [*names, *aliases] if w and w.strip() and not any(c.isspace() for c in w.strip())})
+
+
+class Segmenter:
+    """pkuseg's default model with a user dictionary; the model loads on first use."""
+
+    def __init__(self, words: Iterable[str] = ()) -> None:
+        self.words = sorted(set(words))
+        self._model = None
+
+    def cut(self, text: str) -> list[str]:
+        if self._model is None:
+            import pkuseg
+
+            self._model = pkuseg.pkuseg(user_dict=self.words)
+        return self._model.cut(text)
+
+
+@dataclass
+class SegmentStats:
+    texts: int = 0
+    cached: int = 0          # valid for this dictionary already
+    revalidated: int = 0     # made with the previous dictionary, unaffected by its changes
+    segmented: int = 0       # segmented now (new text, or containing a changed word)
+    dict_words: int = 0
+    dict_hash: str = ""
+
+
+def _changed_words_regex(words: set[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
+def segment_texts(engine: Engine, texts: Iterable[str], words: Iterable[str] | None = None,
+                  on_progress: Callable[[int, int], None] | None = None,
+                  segmenter: Segmenter | None = None) -> tuple[dict[str, list[str]], SegmentStats]:
+    """Tokens of every text (cached in ``segments``), segmented with ``words`` as user dictionary.
+
+    ``words`` defaults to user_dictionary(engine). Returns text -> tokens and what the cache did.
+    """
+    words = sorted(set(user_dictionary(engine) if words is None else words))
+    current = dict_hash(words)
+    unique = {t for t in texts if t and t.strip()}
+    stats = SegmentStats(texts=len(unique), dict_words=len(words), dict_hash=current)
+    hashes = {text_hash(t): t for t in unique}
+
+    with engine.connect() as conn:
+        previous = conn.execute(sa.select(Setting.value).where(Setting.key == DICT_SETTING)).scalar()
+        rows = conn.execute(sa.select(Segment.text_hash, Segment.dict_hash, Segment.tokens)).all()
+    previous_hash = (previous or {}).get("hash")
+    changed = set(words) ^ set((previous or {}).get("words") or []) if previous_hash else set()
+    changed_regex = _changed_words_regex(changed)
+
+    result: dict[str, list[str]] = {}
+    revalidate: list[str] = []
+    stale: list[str] = []
+    for h, row_dict, tokens in rows:
+        text = hashes.get(h)
+        if text is None:
+            continue
+        if row_dict == current:
+            result[text] = tokens
+            stats.cached += 1
+        elif row_dict == previous_hash and (changed_regex is None or not changed_regex.search(text)):
+            result[text] = tokens
+            revalidate.append(h)
+            stats.revalidated += 1
+        else:
+            stale.append(h)
+
+    todo = sorted(t for t in unique if t not in result)
+    segmenter = segmenter or Segmenter(words)
+    new_rows = []
+    for index, text in enumerate(todo, 1):
+        tokens = segmenter.cut(text)
+        result[text] = tokens
+        new_rows.append({"text_hash": text_hash(text), "dict_hash": current, "tokens": tokens})
+        if on_progress and (index % 500 == 0 or index == len(todo)):
+            on_progress(index, len(todo))
+    stats.segmented = len(todo)
+
+    table = Segment.__table__
+    with engine.begin() as conn:
+        for chunk in _chunks(stale, 500):
+            conn.execute(sa.delete(table).where(table.c.text_hash.in_(chunk)))
+        for chunk in _chunks(revalidate, 500):
+            conn.execute(sa.update(table).where(table.c.text_hash.in_(chunk)).values(dict_hash=current))
+        insert_many(conn, table, new_rows)
+        if previous_hash != current or previous is None:
+            conn.execute(sa.delete(Setting.__table__).where(Setting.key == DICT_SETTING))
+            conn.execute(sa.insert(Setting.__table__).values(key=DICT_SETTING, value={"hash": current, "words": words}))
+    return result, stats
+
+
+def _chunks(items: list[str], size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
