@@ -53,16 +53,18 @@ def decode(data: bytes) -> tuple[str, str]:
 def _utf16_without_bom(data: bytes) -> str | None:
     """'utf-16-le' or 'utf-16-be' when NUL bytes alternate as in UTF-16 text that is mostly ASCII.
 
-    A log starts with ASCII (front matter, a header), so in UTF-16 every other byte
-    of its start is NUL; binary data has NULs anywhere.
+    A log starts with ASCII (front matter, a header), so in UTF-16 many of every other
+    byte of its start are NUL (a few CJK characters such as 一, U+4E00, add NULs to the
+    other parity); binary data has NULs anywhere.
     """
     sample = data[:512]
     if len(sample) < 8 or b"\x00" not in sample:
         return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if odd >= 0.8 * len(sample) // 2 and even == 0:
+    enough = len(sample) // 8  # a quarter of the bytes of one parity
+    if odd >= enough and odd >= 4 * even:
         return "utf-16-le"
-    if even >= 0.8 * len(sample) // 2 and odd == 0:
+    if even >= enough and even >= 4 * odd:
         return "utf-16-be"
     return None
 
