@@ -61,14 +61,18 @@ def render(out: Console, card: review.Card, progress: review.Progress, session_c
     parts.append(Text("in the chats", style="bold"))
     if not card.examples:
         parts.append(Text("  (no message mentions it yet)", style="dim"))
+    chats = Table.grid(padding=(0, 1))
+    chats.add_column(style="dim", no_wrap=True)
+    chats.add_column(overflow="fold")
     for ex in card.examples:
-        line = Text(f"  {ex.date} {ex.time[:5]} {ex.speaker} ({ex.group}): ", style="dim")
         text = ex.text if len(ex.text) <= 240 else ex.text[:240] + "…"
         body = Text(text.replace("\n", " "))
         for start, end in ex.spans:
             if start < len(text):
                 body.stylize("bold black on yellow", start, min(end, len(text)))
-        parts.append(line + body)
+        chats.add_row(f"  {ex.date} {ex.time[:5]} {ex.speaker} ({ex.group})", body)
+    if card.examples:
+        parts.append(chats)
     if card.definitions:
         parts.append(Text("candidate definitions", style="bold"))
         for i, d in enumerate(card.definitions, 1):

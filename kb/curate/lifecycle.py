@@ -301,7 +301,8 @@ def undo(session: Session, curator: str) -> Decision:
                             name=decision.term, undoes=decision)
     if term is None:
         raise CurateError(f"cannot undo {decision.action} of {decision.term!r}: the term no longer exists")
-    if term.version != decision.after.get("version"):
+    current = audit.snapshot(session, term)
+    if any(current[k] != decision.after.get(k) for k in current if k != "version"):
         last = audit.last_change(session, term)
         raise StaleEdit(f"cannot undo {decision.action} of {term.canonical!r}: it was changed afterwards"
                         + (f" by {last.curator} ({last.action})" if last else "")
