@@ -77,7 +77,8 @@ def upgrade(engine: Engine) -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, "heads")
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot open {engine.url!r}: {exc.__class__.__name__}: {exc}") from None
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]  # one line, no "Background on"
+        raise DatabaseError(f"cannot open {engine.url!r}: {exc.__class__.__name__}: {reason}") from None
 
 
 def _at_heads(engine: Engine, heads: set[str]) -> bool:
