@@ -62,6 +62,7 @@ class Site:
         self.sources = {s.id: s for s in data.sources}
         self.hits: dict[int, Counter] = defaultdict(Counter)  # term id → source id → mentions (from linking)
         self.hit_messages: dict[int, list[int]] = defaultdict(list)  # term id → message ids (from linking)
+        self._quoted: dict[tuple[int, str], dict[str, Any] | None] = {}
 
     def message_url(self, message: MessageInfo) -> str:
         return f"{self.day_urls[message.source_id]}#m{message.id}"
@@ -79,6 +80,11 @@ class Site:
 
     def message(self, message_id: int, root: str) -> dict[str, Any] | None:
         """A message as a term page, Q&A page or definition quotes it: date, speaker, text, link to its day."""
+        if (message_id, root) not in self._quoted:
+            self._quoted[message_id, root] = self._message(message_id, root)
+        return self._quoted[message_id, root]
+
+    def _message(self, message_id: int, root: str) -> dict[str, Any] | None:
         message = self.data.messages.get(message_id)
         if message is None:
             return None

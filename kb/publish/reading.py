@@ -130,3 +130,39 @@ def _md(text: str | None) -> str:
     for ch in "\\`*_[]<>#|":
         text = text.replace(ch, "\\" + ch)
     return text
+
+
+def reading_list(engine, topic: str | None = None, max_terms: int | None = None, fmt: str = "md") -> str:
+    """The reading list of the database as Markdown ("md") or one self-contained HTML page ("html")."""
+    from kb.publish import data as data_module
+
+    data = data_module.load(engine, messages=False)
+    steps = order(data, topic=topic, max_terms=max_terms)
+    if fmt == "md":
+        return markdown(steps, data, topic)
+    if fmt == "html":
+        return _html(steps, data, topic)
+    raise KbError(f"unknown reading list format {fmt!r}: md or html")
+
+
+def _html(steps: list[Step], data: Data, topic: str | None) -> str:
+    from kb.publish.render import environment
+
+    items = []
+    for step in steps:
+        qa = None
+        if step.qa_id is not None:
+            pair = data.qa[step.qa_id]
+            question = data.messages.get(pair.question_id)
+            answers = [data.messages[i] for i in pair.answer_ids[:2] if i in data.messages]
+            if question is not None:
+                qa = {"question": _plain(question), "answers": [_plain(a) for a in answers]}
+        items.append({"name": step.term.canonical, "english": step.term.english, "approved": step.term.approved,
+                      "pinyin": step.term.pinyin, "definition": step.definition, "reviewed": step.reviewed,
+                      "prerequisites": [data.by_id[i].canonical for i in step.prerequisites], "qa": qa})
+    template = environment().get_template("reading_standalone.html")
+    return template.render(title=f"Reading list: {topic or 'all topics'}", steps=items)
+
+
+def _plain(message) -> dict[str, str]:
+    return {"date": str(message.date or ""), "speaker": mask(message.speaker), "text": mask(message.text)}

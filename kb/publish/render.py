@@ -9,6 +9,7 @@ it is replaced, so a mistyped ``--out ~`` cannot wipe anything.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -50,7 +51,7 @@ def environment(templates: str | Path | None = None) -> jinja2.Environment:
             raise KbError(f"{folder}: templates folder not found")
         loaders.append(jinja2.FileSystemLoader(str(folder)))
     loaders.append(jinja2.FileSystemLoader(str(resources.files("kb.publish") / "templates")))
-    return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+    return jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True, auto_reload=False,
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
@@ -66,6 +67,7 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
     report.seconds["load"] = time.perf_counter() - started
     report.terms, report.days = len(data.terms), len(data.sources)
     cache: dict[str, jinja2.Template] = {}
+    made: set[str] = set()  # folders write() has created and checked
     for page in ctx.pages(data, title=title):
         template = cache.get(page.template) or _template(env, page.template)
         cache[page.template] = template
@@ -73,7 +75,7 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
             html = template.render(page.context)
         except jinja2.TemplateError as exc:
             raise KbError(f"template {page.template}: {exc.__class__.__name__}: {exc}") from None
-        write(out, page.path, html)
+        write(out, page.path, html, made)
         report.pages += 1
         if on_page is not None:
             on_page(report.pages)
@@ -110,14 +112,23 @@ def prepare(out: Path) -> Path:
     return out.resolve()
 
 
-def write(out: Path, relative: str, text: str) -> Path:
-    """Write a file at out/relative, refusing any path that would land outside out."""
-    path = (out / relative).resolve()
-    if not path.is_relative_to(out) or path == out:
+def write(out: Path, relative: str, text: str, made: set[str] | None = None) -> Path:
+    """Write a file at out/relative (out resolved), refusing any path that would land outside out."""
+    path = os.path.normpath(os.path.join(out, relative))
+    folder = os.path.dirname(path)
+    if os.path.isabs(relative) or not folder.startswith(str(out)) or \
+            (folder != str(out) and not folder.startswith(str(out) + os.sep)):
         raise KbError(f"refusing to write {relative!r}: outside {out}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+    if made is None or folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        if os.path.realpath(folder) != folder:  # a symlinked folder could lead outside
+            raise KbError(f"refusing to write {relative!r}: {folder} is a link")
+        if made is not None:
+            made.add(folder)
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(text)
+    return Path(path)
+
 
 
 def write_assets(out: Path, data: data_module.Data) -> None:

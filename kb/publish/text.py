@@ -34,7 +34,7 @@ def link(url: str | None, title: str | None = None) -> Markup:
     target = safe_url(url)
     if target is None:
         return escape(shown)
-    return Markup('<a href="{}" rel="nofollow noopener noreferrer" class="ext">{}</a>').format(target, shown)
+    return Markup(f'<a href="{escape(target)}" rel="nofollow noopener noreferrer" class="ext">{escape(shown)}</a>')
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,9 @@ def _render_terms(text: str, matcher: TermMatcher | None, href: Callable[[int], 
     position = 0
     for hit in matcher.find(text):
         out.append(escape(text[position:hit.start]))
-        out.append(Markup('<a class="term" href="{}">{}</a>').format(href(hit.term_id), text[hit.start:hit.end]))
+        out.append(f'<a class="term" href="{escape(href(hit.term_id))}">{escape(text[hit.start:hit.end])}</a>')
         position = hit.end
         if on_hit is not None:
             on_hit(hit)
     out.append(escape(text[position:]))
-    return "".join(str(part) for part in out).replace("\n", "<br>")
+    return "".join(out).replace("\n", "<br>")

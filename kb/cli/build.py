@@ -1,0 +1,69 @@
+"""kb build: ingest, extract and render the wiki in one command."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from kb.cli.common import db_option
+
+
+@click.command("build")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder to write the wiki into.")
+@click.option("--group", help="Group name for every file (default: each file's folder name).")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=str),
+              help="Rules folder for extraction (default: the repository's rules/).")
+@click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=str),
+              help="Folder of Jinja2 templates that replace the package's ones.")
+@db_option
+def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir: str | None,
+                  templates: str | None, db_url: str) -> None:
+    """Ingest chat logs, extract terms and Q&A, and render the wiki: the whole pipeline in one command.
+
+    Each stage prints one line when done. Files that are not chat logs are
+    reported and skipped; the other stages still run.
+
+    Example: kb build examples/logs --out site
+    """
+    from kb.cli.common import console, err_console
+    from kb.cli.wiki import print_report
+    from kb.ingest import discover, ingest
+    from kb.publish.render import render_wiki
+    from kb.store import open_db
+
+    engine = open_db(db_url)
+
+    started = time.perf_counter()
+    with err_console.status("ingest…", spinner="dots"):
+        report = ingest(engine, discover(paths), group=group)
+    console.print(f"1/3 ingest: {len(report.files)} files, {report.messages_stored} messages stored, "
+                  f"{len(report.rejected)} rejected ({time.perf_counter() - started:.1f} s)")
+    for result in report.rejected:
+        err_console.print(f"    skipped {result.where}: {result.reason}", markup=False)
+
+    started = time.perf_counter()
+    try:
+        from kb.extract import extract
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("kb.extract", "kb.nlp"):
+            raise
+        console.print("2/3 extract: skipped (kb.extract is not installed)")
+    else:
+        with err_console.status("extract…", spinner="dots") as status:
+            def on_progress(stage: str, done: int, total: int) -> None:
+                status.update(f"extract: {stage} {done}/{total}")
+
+            extracted = extract(engine, rules_dir=rules_dir, on_progress=on_progress)
+        terms = extracted.terms
+        console.print(f"2/3 extract: {getattr(terms, 'candidates', '?')} candidate terms, "
+                      f"{getattr(terms, 'mentions', '?')} mentions, {getattr(terms, 'definitions', '?')} definitions"
+                      + (f", Q&A {extracted.qa.get('pairs', '?')} pairs" if isinstance(extracted.qa, dict) else "")
+                      + f" ({time.perf_counter() - started:.1f} s)")
+
+    with err_console.status("wiki…", spinner="dots"):
+        wiki = render_wiki(engine, out, templates=templates)
+    console.print("3/3 ", end="")
+    print_report(console, wiki)
