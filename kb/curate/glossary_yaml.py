@@ -35,8 +35,8 @@ REJECTED_FILE = "_rejected.yaml"
 UNCATEGORIZED = "uncategorized"
 FIELDS = ("term", "english", "definition", "aliases", "related", "notes")
 EXPORTED_AT = "glossary.exported_at"
-HEADER = ("# kb curated glossary (docs/glossary.md). Edit, then `kb glossary import {dir}`;\n"
-          "# `kb glossary export {dir}` rewrites this file from the database.\n")
+HEADER = ("# kb curated glossary (docs/glossary.md). Edit, then `kb glossary import DIR`;\n"
+          "# `kb glossary export DIR` rewrites this file from the database.\n")
 
 
 class GlossaryError(KbError):
@@ -136,7 +136,7 @@ def export_glossary(engine: Engine, directory: str | Path) -> ExportReport:
         for stem, (category, terms) in sorted(by_file.items()):
             terms.sort(key=lambda t: sort_key(t.canonical))
             path = directory / f"{stem}.yaml"
-            text = HEADER.format(dir=directory.name) + dump(
+            text = HEADER + dump(
                 {"category": category, "terms": [term_entry(t) for t in terms]})
             path.write_text(text, encoding="utf-8")
             written.add(path)
@@ -146,7 +146,7 @@ def export_glossary(engine: Engine, directory: str | Path) -> ExportReport:
             rejected.sort(key=lambda t: sort_key(t.canonical))
             path = directory / REJECTED_FILE
             entries = [{"term": t.canonical, **({"notes": t.notes} if t.notes else {})} for t in rejected]
-            path.write_text(HEADER.format(dir=directory.name)
+            path.write_text(HEADER
                             + "# Terms curators rejected: extraction never offers them again.\n"
                             + dump({"rejected": entries}), encoding="utf-8")
             written.add(path)
