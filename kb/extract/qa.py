@@ -8,7 +8,8 @@ qa_pairs, qa_answers and qa_terms tables with the result. Runs without NLP model
 from __future__ import annotations
 
 import time as _time
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -65,15 +66,27 @@ def load_days(conn: sa.Connection, terms: dict[int, frozenset[int]]) -> dict[tup
     return days
 
 
+def bigram_weights(days) -> dict[str, float]:
+    """Rarity of each character bigram over all messages: log(N / document frequency)."""
+    df: Counter[str] = Counter()
+    n = 0
+    for messages in days:
+        for message in messages:
+            n += 1
+            df.update(message.grams)
+    return {gram: math.log((n + 1) / (count + 0.5)) for gram, count in df.items()}
+
+
 def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = None) -> list[Pair]:
     """Every Q&A pair of the database's messages (nothing written)."""
     with engine.connect() as conn:
         terms = message_terms(conn)
         days = load_days(conn, terms)
+    weights = bigram_weights(days.values())
     pairs: list[Pair] = []
     total = len(days)
     for done, key in enumerate(sorted(days, key=lambda k: (k[0],)), start=1):
-        pairs.extend(link_day(days[key], rules))
+        pairs.extend(link_day(days[key], rules, weights))
         if on_progress:
             on_progress(done, total)
     return pairs

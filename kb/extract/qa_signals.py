@@ -11,6 +11,7 @@ their own answers.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,14 +40,22 @@ class Msg:
     quoted_text: str | None = None
     mentions: list[str] = field(default_factory=list)
     terms: frozenset[int] = frozenset()
+    seconds: int = field(init=False)
+    _grams: set[str] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        try:
+            h, m, s = self.time.split(":")
+            self.seconds = int(h) * 3600 + int(m) * 60 + int(s)
+        except ValueError:
+            self.seconds = 0
 
     @property
-    def seconds(self) -> int:
-        try:
-            h, m, s = (int(x) for x in self.time.split(":"))
-        except ValueError:
-            return 0
-        return h * 3600 + m * 60 + s
+    def grams(self) -> set[str]:
+        """The text's character bigrams (computed once)."""
+        if self._grams is None:
+            self._grams = bigrams(self.text)
+        return self._grams
 
 
 @dataclass
@@ -73,8 +82,12 @@ def clean(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def detect_question(text: str, rules: QARules, *, has_term: bool = False) -> Question | None:
-    """Score a message text as a question; None if it is not one (no cue, excluded, too short, off topic)."""
+def detect_question(text: str, rules: QARules, *, has_term: bool = False, context: str = "") -> Question | None:
+    """Score a message text as a question; None if it is not one (no cue, excluded, too short, off topic).
+
+    ``context`` is what the same speaker said just before (a follow-up like 这样理解对吗？ takes
+    its payment content from it).
+    """
     body = clean(text)
     if not (rules.min_chars <= len(body) <= rules.max_chars):
         return None
@@ -85,7 +98,7 @@ def detect_question(text: str, rules: QARules, *, has_term: bool = False) -> Que
     score = sum(rule.weight for rule in cues)
     if score < rules.threshold:
         return None
-    if not has_term and not rules.domain.search(body):
+    if not has_term and not rules.domain.search(body) and not (context and rules.domain.search(clean(context))):
         return None
     if has_term:
         score += rules.term_bonus
@@ -105,6 +118,7 @@ def is_non_answer(text: str, rules: QARules) -> bool:
     return any(rule.search(body) for rule in rules.non_answers)
 
 
+@lru_cache(maxsize=200_000)
 def same_person(a: str | None, b: str | None) -> bool:
     """Whether two nicknames (as written in a header, an @mention or a quote) name the same person."""
     if not a or not b:
@@ -114,7 +128,11 @@ def same_person(a: str | None, b: str | None) -> bool:
         return False
     if a == b or a.startswith(b) or b.startswith(a):
         return True
-    return split_nickname(a).name.lower() == split_nickname(b).name.lower()
+    name_a, name_b = split_nickname(a).name.lower(), split_nickname(b).name.lower()
+    if name_a == name_b:
+        return True
+    # 进冬 / 占进冬: one name inside the other (two characters at least)
+    return min(len(name_a), len(name_b)) >= 2 and (name_a in name_b or name_b in name_a)
 
 
 def bigrams(text: str) -> set[str]:
@@ -122,12 +140,19 @@ def bigrams(text: str) -> set[str]:
     return {a + b for a, b in zip(chars, chars[1:])} | {c for c in chars if len(c) > 1}
 
 
-def overlap(q: Msg, a: Msg, qgrams: set[str]) -> float:
-    """0..1: shared terms count fully, else shared character bigrams."""
+# Weight of a bigram never seen in the chat when weights are given, and the weight sum that makes full overlap.
+UNSEEN_WEIGHT = 8.0
+FULL_OVERLAP = 12.0
+
+
+def overlap(q: Msg, a: Msg, qgrams: set[str], agrams: set[str], weights: dict[str, float] | None = None) -> float:
+    """0..1: shared terms count fully, else shared character bigrams weighted by rarity (IDF)."""
     if q.terms & a.terms:
         return 1.0
-    shared = len(qgrams & bigrams(a.text))
-    return min(1.0, shared / 3)
+    shared = qgrams & agrams
+    if weights is None:
+        return min(1.0, len(shared) / 3)
+    return min(1.0, sum(weights.get(g, UNSEEN_WEIGHT) for g in shared) / FULL_OVERLAP)
 
 
 def _key(text: str) -> str:
@@ -153,20 +178,30 @@ def find_quoted(messages: list[Msg], index: int, lookback: int = 300) -> int | N
     return fallback
 
 
-def link_day(messages: list[Msg], rules: QARules) -> list[Pair]:
-    """The Q&A pairs of one day of one group (messages in order)."""
+def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | None = None) -> list[Pair]:
+    """The Q&A pairs of one day of one group (messages in order).
+
+    ``weights`` maps a character bigram to its rarity (IDF over the chat); without it every
+    shared bigram counts the same.
+    """
     n = len(messages)
     w, pen = rules.weights, rules.penalties
     questions: dict[int, Question] = {}
     for i, m in enumerate(messages):
         if m.kind in ("text", "quote"):
-            found = detect_question(m.text, rules, has_term=bool(m.terms))
+            context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
+                               if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
+            found = detect_question(m.text, rules, has_term=bool(m.terms), context=context)
             if found:
                 questions[i] = found
     if not questions:
         return []
     quoted = {i: find_quoted(messages, i) for i, m in enumerate(messages) if m.kind == "quote" and m.quoted_text}
+    grams = [m.grams for m in messages]
     non_answer = [m.kind not in ("text", "quote", "link") or is_non_answer(m.text, rules) for m in messages]
+    for i in range(1, n):  # the export sometimes repeats a message under a second nickname
+        if messages[i].text == messages[i - 1].text and messages[i].time == messages[i - 1].time:
+            non_answer[i] = True
 
     # A turn: consecutive question messages by one speaker (only their own messages between); they share answers.
     turn_of: dict[int, int] = {}
@@ -184,10 +219,10 @@ def link_day(messages: list[Msg], rules: QARules) -> list[Pair]:
     for qi, q in questions.items():
         qmsg = messages[qi]
         asker = qmsg.speaker
-        qgrams = bigrams(qmsg.text)
+        qgrams = set(grams[qi])
         for k in range(qi + 1, min(n, qi + 4)):  # the asker's follow-up adds to the question's words
             if messages[k].speaker == asker and k not in questions:
-                qgrams |= bigrams(messages[k].text)
+                qgrams |= grams[k]
             elif messages[k].speaker != asker:
                 break
         found: dict[int, tuple[float, dict[str, float]]] = {}
@@ -214,10 +249,13 @@ def link_day(messages: list[Msg], rules: QARules) -> list[Pair]:
                     signals["mention"] = w["mention"]
                 elif "quote" not in signals:
                     signals["other_target"] = -pen["other_target"]
+            if qmsg.mentions and any(same_person(name, a.speaker) for name in qmsg.mentions):
+                signals["addressed"] = w["addressed"]
+                signals.pop("other_target", None)
             gap_min = (a.seconds - qmsg.seconds) / 60
-            decay = 1.0 / (1.0 + 0.45 * rank) * (1.0 if gap_min <= 5 else max(0.3, 5 / gap_min))
+            decay = 1.0 / (1.0 + 0.35 * rank) * (1.0 if gap_min <= 30 else max(0.3, 30 / gap_min))
             signals["proximity"] = round(w["proximity"] * decay, 3)
-            ov = overlap(qmsg, a, qgrams)
+            ov = overlap(qmsg, a, qgrams, grams[j], weights)
             if ov:
                 signals["overlap"] = round(w["overlap"] * ov, 3)
             for k in range(j + 1, min(n, j + 4)):
@@ -238,12 +276,14 @@ def link_day(messages: list[Msg], rules: QARules) -> list[Pair]:
         candidates[qi] = found
 
     # Interleaved threads: an answer goes to the turn whose question links it best.
+    # Near ties go to the nearer question.
     best: dict[int, tuple[float, int]] = {}
     for qi, found in candidates.items():
         for j, (score, _signals) in found.items():
             turn = turn_of[qi]
-            if j not in best or score > best[j][0]:
-                best[j] = (score, turn)
+            effective = score - 0.01 * (j - qi)
+            if j not in best or effective > best[j][0]:
+                best[j] = (effective, turn)
     pairs = []
     for qi in sorted(candidates):
         answers = [(messages[j], score, signals) for j, (score, signals) in candidates[qi].items()

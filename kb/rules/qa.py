@@ -15,7 +15,7 @@ from kb.rules import DEFAULT_RULES_DIR, Problems, load_yaml
 
 QA_FILE = "qa.yaml"
 KINDS = ("phrase", "regex")
-SIGNALS = ("quote", "mention", "proximity", "overlap", "thanks", "continuation")
+SIGNALS = ("quote", "mention", "addressed", "proximity", "overlap", "thanks", "continuation")
 PENALTIES = ("other_target", "is_question")
 
 
@@ -114,7 +114,7 @@ def _pattern(problems: Problems, path: Path, rule: str, data: Any, *, need_weigh
             problems.add(path, rule, "weight is missing")
             ok = False
         else:
-            weight = _number(problems, path, rule, data["weight"], low=0, high=1)
+            weight = _number(problems, path, rule, data["weight"], low=-1, high=1)
             ok = ok and weight is not None
     return compile_pattern(rule, kind, patterns, weight) if ok else None
 
