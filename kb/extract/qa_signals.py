@@ -95,7 +95,7 @@ def detect_question(text: str, rules: QARules, *, has_term: bool = False, contex
         if rule.search(body):
             return None
     cues = [rule for rule in rules.cues if rule.search(body)]
-    score = sum(rule.weight for rule in cues)
+    score = cue_score(cues)
     if score < rules.threshold:
         return None
     if not has_term and not rules.domain.search(body) and not (context and rules.domain.search(clean(context))):
@@ -103,6 +103,25 @@ def detect_question(text: str, rules: QARules, *, has_term: bool = False, contex
     if has_term:
         score += rules.term_bonus
     return Question(min(1.0, round(score, 3)), [rule.name for rule in cues])
+
+
+def cue_score(cues) -> float:
+    """Sum of the cues' weights, counting only the heaviest cue of each group."""
+    best: dict[str, float] = {}
+    total = 0.0
+    for rule in cues:
+        if rule.group:
+            if rule.group not in best or abs(rule.weight) > abs(best[rule.group]):
+                best[rule.group] = rule.weight
+        else:
+            total += rule.weight
+    return total + sum(best.values())
+
+
+def question_like(text: str, rules: QARules) -> bool:
+    """Whether a text asks something itself (a question mark or question cues), topic and exclusions aside."""
+    body = clean(text)
+    return cue_score([rule for rule in rules.cues if rule.weight > 0 and rule.search(body)]) >= 0.3
 
 
 def excluded_by(text: str, rules: QARules) -> str | None:
@@ -266,7 +285,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
             if prev_answer and prev_answer[0] == _previous_other(messages, j, asker) and \
                     messages[prev_answer[0]].speaker == a.speaker:
                 signals["continuation"] = round(w["continuation"] * prev_answer[1], 3)
-            if j in questions and not ({"quote", "mention"} & signals.keys()):
+            if (j in questions or question_like(a.text, rules)) and not ({"quote", "mention"} & signals.keys()):
                 signals["is_question"] = -pen["is_question"]
             score = max(0.0, min(1.0, sum(signals.values())))
             rank += 1

@@ -28,6 +28,7 @@ class Pattern:
     patterns: tuple[str, ...]
     weight: float
     regex: re.Pattern[str]
+    group: str | None = None  # cues of one group count once: the heaviest that matches
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.regex.search(text)
@@ -57,12 +58,13 @@ class QARules:
     min_pair_score: float = 0.3
 
 
-def compile_pattern(name: str, kind: str, patterns: list[str] | tuple[str, ...], weight: float = 1.0) -> Pattern:
+def compile_pattern(name: str, kind: str, patterns: list[str] | tuple[str, ...], weight: float = 1.0,
+                    group: str | None = None) -> Pattern:
     """A Pattern from already validated parts (phrases are matched literally)."""
     parts = [re.escape(p) for p in patterns] if kind == "phrase" else [f"(?:{p})" for p in patterns]
     if kind == "phrase":
         parts.sort(key=len, reverse=True)
-    return Pattern(name, kind, tuple(patterns), float(weight), re.compile("|".join(parts)))
+    return Pattern(name, kind, tuple(patterns), float(weight), re.compile("|".join(parts)), group)
 
 
 def _number(problems: Problems, path: Path, rule: str, value: Any, *, low: float, high: float | None,
@@ -82,7 +84,7 @@ def _pattern(problems: Problems, path: Path, rule: str, data: Any, *, need_weigh
     if not isinstance(data, dict):
         problems.add(path, rule, f"must be a mapping with kind and patterns, got {type(data).__name__}")
         return None
-    known = {"name", "kind", "patterns", "weight"}
+    known = {"name", "kind", "patterns", "weight", "group"} if need_weight else {"name", "kind", "patterns"}
     for key in sorted(set(data) - known, key=str):
         problems.add(path, rule, f"unknown key {key!r} (expected one of: {', '.join(sorted(known))})")
     kind = data.get("kind")
@@ -116,7 +118,11 @@ def _pattern(problems: Problems, path: Path, rule: str, data: Any, *, need_weigh
         else:
             weight = _number(problems, path, rule, data["weight"], low=-1, high=1)
             ok = ok and weight is not None
-    return compile_pattern(rule, kind, patterns, weight) if ok else None
+    group = data.get("group")
+    if group is not None and (not need_weight or not isinstance(group, str) or not group):
+        problems.add(path, rule, f"group must be a non-empty string on a weighted cue, got {group!r}")
+        ok = False
+    return compile_pattern(rule, kind, patterns, weight, group) if ok else None
 
 
 def _rule_list(problems: Problems, path: Path, section: str, data: Any, *, need_weight: bool) -> list[Pattern]:

@@ -1,0 +1,44 @@
+"""kb qa: list the extracted question-and-answer pairs with their citations."""
+
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+
+from kb.cli.common import console, db_option
+from kb.store import open_db
+
+
+def _cite(message: dict) -> str:
+    return f"{message['group']} {message['date']} {message['time']} {message['speaker']}"
+
+
+@click.command("qa")
+@click.option("--term", help="Only pairs about this term (canonical name or alias).")
+@click.option("--date", "dates", metavar="DAY|FROM..TO", help="One day (2017-05-23) or a range (2017-05-01..2017-05-31).")
+@click.option("--group", help="Only this chat group (e.g. proddev).")
+@click.option("--min-score", type=click.FloatRange(0, 1), help="Only pairs scoring at least this (0..1).")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many pairs.")
+@db_option
+def qa_command(term: str | None, dates: str | None, group: str | None, min_score: float | None, limit: int,
+               db_url: str) -> None:
+    """List question-and-answer pairs found in the chat, each citing group, date, time and speaker.
+
+    Example: kb qa --term 资金池 --date 2017-05-01..2017-06-30
+    """
+    from kb.extract.qa_query import list_pairs
+
+    pairs = list_pairs(open_db(db_url), term=term, dates=dates, group=group, min_score=min_score, limit=limit)
+    if not pairs:
+        console.print("No Q&A pairs match: run kb extract first, or widen the filters.")
+        return
+    for pair in pairs:
+        q = pair["question"]
+        terms = f"  [dim]terms: {escape(', '.join(pair['terms']))}[/dim]" if pair["terms"] else ""
+        console.print(f"[bold]Q{pair['id']}[/bold] score {pair['score']:.2f}  [cyan]{escape(_cite(q))}[/cyan]{terms}")
+        console.print(f"  {escape(q['text'])}")
+        for answer in pair["answers"]:
+            console.print(f"  [green]A[/green] [cyan]{escape(_cite(answer))}[/cyan] ({answer['score']:.2f})")
+            console.print(f"    {escape(answer['text'])}")
+        console.print()
+    console.print(f"{len(pairs)} pair(s)" + (f" (limit {limit})" if len(pairs) == limit else ""))

@@ -1,0 +1,105 @@
+"""Reading Q&A pairs back: filters by term, date range, group and score (for kb qa)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kb.errors import KbError
+from kb.store.models import Alias, Message, QAAnswer, QAPair, QATerm, Term
+from kb.store.normalize import term_key
+
+_DAY = r"\d{4}-\d{2}-\d{2}"
+_RANGE = re.compile(rf"^\s*({_DAY})?\s*(?:\.\.|~|,)\s*({_DAY})?\s*$")
+
+
+def parse_dates(text: str | None) -> tuple[dt.date | None, dt.date | None]:
+    """'2017-05-23' → that day; '2017-05-01..2017-05-31' (or with ~ or ,; either end open) → a range."""
+    if not text:
+        return None, None
+
+    def day(value: str | None) -> dt.date | None:
+        if not value:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise KbError(f"--date: {value!r} is not a date (YYYY-MM-DD)") from None
+
+    if re.fullmatch(rf"\s*{_DAY}\s*", text):
+        single = day(text.strip())
+        return single, single
+    match = _RANGE.match(text)
+    if not match or not (match.group(1) or match.group(2)):
+        raise KbError(f"--date: {text!r} is neither YYYY-MM-DD nor a range YYYY-MM-DD..YYYY-MM-DD")
+    start, end = day(match.group(1)), day(match.group(2))
+    if start and end and start > end:
+        raise KbError(f"--date: the range {text!r} ends before it starts")
+    return start, end
+
+
+def term_ids(conn: sa.Connection, term: str) -> set[int]:
+    """Ids of the terms a name stands for (canonical or alias, any variant), with terms merged into them."""
+    key = term_key(term)
+    ids = set(conn.execute(sa.select(Term.id).where(Term.key == key)).scalars())
+    ids |= set(conn.execute(sa.select(Alias.term_id).where(Alias.key == key)).scalars())
+    if not ids:
+        raise KbError(f"unknown term {term!r}: see kb terms for the extracted terms")
+    resolved = set()
+    for term_id in ids:  # a merged term's pairs are linked to the term it was merged into
+        target = conn.execute(sa.select(Term.merged_into_id).where(Term.id == term_id)).scalar()
+        resolved.add(target or term_id)
+    return resolved | ids
+
+
+def _message(row: Any) -> dict[str, Any]:
+    return {"group": row.group, "date": row.date.isoformat() if row.date else None, "time": row.time,
+            "speaker": row.speaker, "text": row.text}
+
+
+def list_pairs(engine: Engine, *, term: str | None = None, dates: str | None = None, group: str | None = None,
+               min_score: float | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Q&A pairs in chat order, each {"id", "question", "answers", "terms", "score"} (question and answers
+    as {"group", "date", "time", "speaker", "text"}, the shape of the JSON export)."""
+    start, end = parse_dates(dates)
+    m = Message.__table__.c
+    fields = (m.id, m.group, m.date, m.time, m.speaker, m.text)
+    with engine.connect() as conn:
+        query = (sa.select(QAPair.id.label("pair_id"), QAPair.score, *fields)
+                 .join(Message.__table__, m.id == QAPair.question_id))
+        if term:
+            ids = term_ids(conn, term)
+            query = query.where(QAPair.id.in_(sa.select(QATerm.pair_id).where(QATerm.term_id.in_(ids))))
+        if start:
+            query = query.where(m.date >= start)
+        if end:
+            query = query.where(m.date <= end)
+        if group:
+            query = query.where(m.group == group)
+        if min_score is not None:
+            query = query.where(QAPair.score >= min_score)
+        query = query.order_by(m.date, m.group, m.time, m.id)
+        if limit:
+            query = query.limit(limit)
+        pairs = conn.execute(query).all()
+        if not pairs:
+            return []
+        wanted = [p.pair_id for p in pairs]
+        answers: dict[int, list[dict[str, Any]]] = {}
+        terms: dict[int, list[str]] = {}
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk:chunk + 500]
+            for row in conn.execute(sa.select(QAAnswer.pair_id, QAAnswer.score.label("answer_score"), *fields)
+                                    .join(Message.__table__, m.id == QAAnswer.message_id)
+                                    .where(QAAnswer.pair_id.in_(part)).order_by(QAAnswer.pair_id, QAAnswer.rank)):
+                answers.setdefault(row.pair_id, []).append({**_message(row), "score": row.answer_score})
+            for pair_id, canonical in conn.execute(
+                    sa.select(QATerm.pair_id, Term.canonical).join(Term, Term.id == QATerm.term_id)
+                    .where(QATerm.pair_id.in_(part)).order_by(QATerm.pair_id, Term.canonical)):
+                terms.setdefault(pair_id, []).append(canonical)
+    return [{"id": p.pair_id, "question": _message(p), "answers": answers.get(p.pair_id, []),
+             "terms": terms.get(p.pair_id, []), "score": round(float(p.score), 3)} for p in pairs]
