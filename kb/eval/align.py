@@ -26,6 +26,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from kb.errors import KbError
@@ -112,6 +113,7 @@ def normalize(text: str) -> str:
     return _NOT_WORD.sub("", _EMOJI.sub("", _MENTION.sub(" ", text)))
 
 
+@lru_cache(maxsize=300_000)
 def grams(text: str) -> frozenset[str]:
     """The character bigrams of a text (after normalize)."""
     text = normalize(text)
@@ -176,54 +178,59 @@ class _Unit:
 
 
 class _Index:
-    """Candidates of a set of log files with an inverted index over their bigrams."""
+    """Candidates of the log files, indexed by bigram one file at a time (each file once)."""
 
-    def __init__(self, logs: list[list[LogMessage]], log_ids: Iterable[int], weights: dict[str, float]) -> None:
+    def __init__(self, logs: list[list[LogMessage]], weights: dict[str, float]) -> None:
         self.logs = logs
         self.weights = weights
         self.units: list[_Unit] = []
         self.norms: list[float] = []
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        for log_id in log_ids:
-            self._add_log(log_id)
+        self.postings: dict[int, dict[str, list[int]]] = {}  # log id -> bigram -> unit ids
 
-    def _add_log(self, log_id: int) -> None:
-        messages = self.logs[log_id]
-        message_grams = [grams(m.text) for m in messages]
-        for i, m in enumerate(messages):
-            if not message_grams[i]:
-                continue
-            self._add(_Unit(log_id, i, i, message_grams[i]))
-            combined = message_grams[i]
-            for j in range(i + 1, min(i + BURST_MESSAGES, len(messages))):
-                if messages[j].speaker != m.speaker or _seconds(messages[j - 1].time, messages[j].time) > BURST_SECONDS:
-                    break
-                if not message_grams[j]:
+    def _log_postings(self, log_id: int) -> dict[str, list[int]]:
+        postings = self.postings.get(log_id)
+        if postings is None:
+            postings = self.postings[log_id] = defaultdict(list)
+            messages = self.logs[log_id]
+            message_grams = [grams(m.text) for m in messages]
+            for i, m in enumerate(messages):
+                if not message_grams[i]:
                     continue
-                combined = combined | message_grams[j]
-                self._add(_Unit(log_id, i, j, combined))
+                self._add(postings, _Unit(log_id, i, i, message_grams[i]))
+                combined = message_grams[i]
+                for j in range(i + 1, min(i + BURST_MESSAGES, len(messages))):
+                    if messages[j].speaker != m.speaker or \
+                            _seconds(messages[j - 1].time, messages[j].time) > BURST_SECONDS:
+                        break
+                    if not message_grams[j]:
+                        continue
+                    combined = combined | message_grams[j]
+                    self._add(postings, _Unit(log_id, i, j, combined))
+        return postings
 
-    def _add(self, unit: _Unit) -> None:
+    def _add(self, postings: dict[str, list[int]], unit: _Unit) -> None:
         unit_id = len(self.units)
         self.units.append(unit)
         self.norms.append(self.norm(unit.grams))
         for gram in unit.grams:
-            self.postings[gram].append(unit_id)
+            postings[gram].append(unit_id)
 
     def norm(self, grams_: frozenset[str]) -> float:
         weights = self.weights
         return math.sqrt(sum(weights.get(g, MAX_WEIGHT) ** 2 for g in grams_))
 
-    def ranked(self, query: frozenset[str], limit: int = 50) -> list[tuple[float, _Unit]]:
-        """The best candidates by weighted cosine, best first.
+    def ranked(self, query: frozenset[str], log_ids: list[int], limit: int = 50) -> list[tuple[float, _Unit]]:
+        """The best candidates in the given logs by weighted cosine, best first.
 
-        Candidates are those sharing the most bigrams with the query; only they are scored.
+        Only the ``CANDIDATES`` units sharing the most bigrams with the query are scored.
         """
         counts: Counter[int] = Counter()
-        for gram in query:
-            posting = self.postings.get(gram)
-            if posting:
-                counts.update(posting)
+        for log_id in log_ids:
+            postings = self._log_postings(log_id)
+            for gram in query:
+                posting = postings.get(gram)
+                if posting:
+                    counts.update(posting)
         query_norm = self.norm(query)
         weights = self.weights
         scored = []
@@ -262,13 +269,12 @@ def align(
     for log_id, messages in enumerate(logs):
         if messages and messages[0].date:
             by_day[messages[0].date].append(log_id)
-    weights = bigram_weights(logs)
+    index = _Index(logs, bigram_weights(logs))
     alignments: list[Alignment] = []
     for digest in digests:
         log_ids = sorted({i for day in candidate_days(digest, window, shift) for i in by_day.get(day, ())})
-        index = _Index(logs, log_ids, weights)
         for question in digest.questions:
-            alignments.append(_align_question(digest.file, question, index, min_similarity, margin))
+            alignments.append(_align_question(digest.file, question, index, log_ids, min_similarity, margin))
     return AlignmentReport(alignments=alignments, window=window, shift=shift, log_files=len(logs),
                            log_messages=sum(len(m) for m in logs))
 
@@ -283,12 +289,12 @@ def align_folders(
     return align(digests, logs, window=window, shift=shift, min_similarity=min_similarity, margin=margin)
 
 
-def _align_question(file: str, question: DigestQuestion, index: _Index, min_similarity: float,
-                    margin: float) -> Alignment:
+def _align_question(file: str, question: DigestQuestion, index: _Index, log_ids: list[int],
+                    min_similarity: float, margin: float) -> Alignment:
     query = grams(question.text)
     if len(query) < MIN_GRAMS:
         return Alignment(file, question, TOO_SHORT)
-    ranked = index.ranked(query)
+    ranked = index.ranked(query, log_ids)
     if not ranked:
         return Alignment(file, question, NO_MATCH)
     best_score, best = ranked[0]

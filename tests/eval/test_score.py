@@ -1,0 +1,115 @@
+"""Scoring Q&A pairs and terms in the database against aligned digests (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from eval_helpers import digest_text, write_log
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.eval.align import align_folders
+from kb.eval.digests import parse_digest, read_digests
+from kb.eval.score import evaluate, score
+from kb.ingest import discover, ingest
+from kb.store.models import Alias, Message, QAAnswer, QAPair, Source, Term
+
+
+def _message_id(engine, key: str, line: int) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(Message.id).join(Source).where(Source.key == key, Message.line == line))
+
+
+def _pair(engine, question: tuple[str, int], *answers: tuple[str, int]) -> None:
+    with Session(engine) as session:
+        pair = QAPair(question_id=_message_id(engine, *question))
+        session.add(pair)
+        session.flush()
+        for rank, answer in enumerate(answers):
+            session.add(QAAnswer(pair_id=pair.id, message_id=_message_id(engine, *answer), rank=rank))
+        session.commit()
+
+
+def _term(engine, canonical: str, status: str = "candidate", aliases: tuple[str, ...] = ()) -> None:
+    with Session(engine) as session:
+        term = Term(canonical=canonical, key=canonical.lower(), status=status)
+        term.aliases = [Alias(alias=a, key=a.lower()) for a in aliases]
+        session.add(term)
+        session.commit()
+
+
+PROD = "proddev/2017-05-22-chat.markdown"
+ARCH = "prodarch/2017-05-23-chat.markdown"
+
+
+def test_empty_database_scores_zero(engine, digests, logs):
+    report = evaluate(engine, digests, logs)
+    assert (report.aligned_questions, report.matched_in_db, report.qa_recall, report.keyword_recall) == (3, 0, 0.0, 0.0)
+    assert {m.reason for m in report.misses} == {"not in database"}
+
+
+def test_qa_recall_and_answer_agreement(engine, digests, logs):
+    ingest(engine, discover([logs]))
+    _pair(engine, (PROD, 11), (PROD, 15), (PROD, 19))  # Q1 with the two answer messages the digest merged
+    _pair(engine, (ARCH, 7), (ARCH, 15))  # 跨境 Q1, but linked to an unrelated answer
+    report = evaluate(engine, digests, logs)
+    assert report.matched_in_db == 3
+    assert (report.qa_recalled, report.aligned_questions, report.qa_recall) == (2, 3, 0.6667)
+    assert (report.answers_agreed, report.answers_expected, report.answer_agreement) == (1, 2, 0.5)
+    assert [(m.label, m.where, m.reason) for m in report.misses] == [("Q2", f"{PROD}:27", "no pair")]
+    assert [(m.label, m.reason) for m in report.answer_misses] == [("Q1", "answer differs")]
+    assert report.misses[0].nearest_pair is not None  # the Q1 pair a few messages earlier
+
+
+def test_the_pair_question_may_be_elsewhere_in_the_same_burst(engine, tmp_path):
+    logs = tmp_path / "logs"
+    write_log(logs, "g", "2017-05-23", [
+        ("10:00:00", "甲", "有个问题想请教大家"),
+        ("10:00:30", "甲", "跨境支付的结算币种一般怎么选择？人民币还是美元？"),
+        ("10:01:00", "乙", "按当地币种结算，换汇由收单行做"),
+        ("10:20:00", "丙", "收到"),
+        ("10:20:30", "丙", "跨境支付的清算周期一般多长？"),
+    ])
+    ingest(engine, discover([logs]))
+    digest = parse_digest(digest_text("2017-05-23", "Q1：跨境支付的结算币种一般怎么选择？\n"
+                                                    "Q2：跨境支付的清算周期一般多长？\n"), "d.markdown")
+    report = align_folders([digest], logs)
+    assert [a.messages[0].line for a in report.alignments] == [11, 23]
+    _pair(engine, ("g/2017-05-23-chat.markdown", 7))  # the opener of 甲's burst: counts for Q1
+    _pair(engine, ("g/2017-05-23-chat.markdown", 15))  # 乙's reply is not 丙's question: does not count for Q2
+    result = score(engine, [digest], report)
+    assert result.qa_recalled == 1
+    assert [m.label for m in result.misses] == ["Q2"]
+
+
+@pytest.mark.parametrize(("terms", "found"), [
+    ([], []),
+    ([("拆标", "candidate", ())], ["拆标"]),
+    ([("拆标", "approved", ()), ("资金池", "rejected", ())], ["拆标"]),
+    ([("资金归集池", "approved", ("资金池",))], ["资金池"]),
+    ([("资金归集池", "rejected", ("資金池",))], []),
+    ([("资金池", "merged", ())], ["资金池"]),
+])
+def test_keyword_recall(engine, digests, logs, terms, found):
+    for canonical, status, aliases in terms:
+        _term(engine, canonical, status, aliases)
+    digest_list = read_digests(digests)
+    result = score(engine, digest_list, align_folders(digest_list, logs))
+    assert result.keywords == 2
+    assert result.keywords_found == len(found)
+    assert sorted(set(["拆标", "资金池"]) - set(result.missed_keywords)) == sorted(found)
+
+
+def test_keyword_recall_uses_term_keys(engine):
+    _term(engine, "p2p", "approved")
+    digest = parse_digest(digest_text("2017-05-23", "> 关键词：Ｐ２Ｐ  P2P 網聯\n"), "d.markdown")
+    from kb.eval.align import AlignmentReport
+
+    result = score(engine, [digest], AlignmentReport([], 3, 0, 0, 0))
+    assert (result.keywords, result.keywords_found, result.missed_keywords) == (2, 1, ["網聯"])
+
+
+def test_report_json_has_the_documented_keys(engine, digests, logs):
+    data = evaluate(engine, digests, logs).to_dict()
+    for key in ("aligned_questions", "qa_recall", "answer_agreement", "keyword_recall", "questions", "by_form",
+                "misses", "missed_keywords"):
+        assert key in data
