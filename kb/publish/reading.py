@@ -1,9 +1,11 @@
 """Onboarding reading lists: terms in prerequisite order, each with its definition and best Q&A.
 
 Term A comes before term B when B's definition mentions A. The order is
-topological (Kahn's algorithm); among the terms that are ready, approved ones
-and then higher scores go first; a cycle (A's definition uses B and B's uses A)
-is broken by taking the best-scored term that is left.
+topological (Kahn's algorithm); among the terms that are ready, the one that
+leads soonest to the best-ranked term (approved first, then by score) goes
+first; a cycle (A's definition uses B and B's uses A) is broken by taking the
+best-ranked term that is left. ``--max N`` keeps the best terms together with
+the terms their definitions use.
 """
 
 from __future__ import annotations
@@ -55,10 +57,10 @@ def order(data: Data, topic: str | None = None, max_terms: int | None = None,
         raise KbError(f"no topic {topic!r}; topics are the categories of terms: {known}")
     pool = [t for t in data.terms if (topic is None or t.category == topic) and t.best_definition[0]]
     pool.sort(key=_rank)
-    if max_terms is not None:
-        pool = pool[:max(max_terms, 0)]
     if uses is None:
         uses, _ = definition_links(data)
+    if max_terms is not None:
+        pool = _best_with_prerequisites(pool, uses, max(max_terms, 0))
     chosen = {t.id for t in pool}
     needs = {t.id: [i for i in uses.get(t.id, []) if i in chosen] for t in pool}
     waiting = {term_id: set(prereqs) for term_id, prereqs in needs.items()}
@@ -66,14 +68,15 @@ def order(data: Data, topic: str | None = None, max_terms: int | None = None,
     for term_id, prereqs in needs.items():
         for prereq in prereqs:
             unlocks[prereq].append(term_id)
-    position = {t.id: i for i, t in enumerate(pool)}  # pool is already in rank order
-    ready = [position[i] for i, prereqs in waiting.items() if not prereqs]
+    position = _priorities(pool, unlocks)
+    rank = {t.id: i for i, t in enumerate(pool)}
+    ready = [(position[i], rank[i]) for i, prereqs in waiting.items() if not prereqs]
     heapq.heapify(ready)
     done: set[int] = set()
     steps: list[Step] = []
     while len(done) < len(pool):
         if ready:
-            term = pool[heapq.heappop(ready)]
+            term = pool[heapq.heappop(ready)[1]]
             if term.id in done:
                 continue
         else:  # a cycle: take the best-ranked term that is left, its prerequisites unmet
@@ -85,8 +88,41 @@ def order(data: Data, topic: str | None = None, max_terms: int | None = None,
         for other in unlocks.get(term.id, []):
             waiting[other].discard(term.id)
             if not waiting[other] and other not in done:
-                heapq.heappush(ready, position[other])
+                heapq.heappush(ready, (position[other], rank[other]))
     return steps
+
+
+def _priorities(pool: list[TermInfo], unlocks: dict[int, list[int]]) -> dict[int, int]:
+    """A term's place in the queue: its own rank, or better, the best rank of a term waiting for it."""
+    priority = {t.id: i for i, t in enumerate(pool)}  # pool is in rank order
+    changed, rounds = True, 0
+    while changed and rounds < len(pool):
+        changed, rounds = False, rounds + 1
+        for term_id, waiting in unlocks.items():
+            best = min((priority[w] for w in waiting), default=priority[term_id])
+            if best < priority[term_id]:
+                priority[term_id], changed = best, True
+    return priority
+
+
+def _best_with_prerequisites(pool: list[TermInfo], uses: dict[int, list[int]], size: int) -> list[TermInfo]:
+    """The best-ranked terms, each brought in with the terms its definition uses, up to size terms."""
+    by_id = {t.id: t for t in pool}
+    chosen: set[int] = set()
+
+    def take(term_id: int, path: set[int]) -> None:
+        if term_id in chosen or term_id in path or len(chosen) >= size:
+            return
+        path.add(term_id)
+        for prerequisite in uses.get(term_id, []):
+            if prerequisite in by_id:
+                take(prerequisite, path)
+        if len(chosen) < size:
+            chosen.add(term_id)
+
+    for term in pool:
+        take(term.id, set())
+    return [t for t in pool if t.id in chosen]
 
 
 def _rank(term: TermInfo) -> tuple:
