@@ -31,9 +31,9 @@ def export_command(directory: str, db_url: str) -> None:
     """
     report = glossary_yaml.export_glossary(open_db(db_url), directory)
     console.print(f"exported {report.terms} approved and {report.rejected} rejected terms to "
-                  f"{len(report.files)} files in {escape(directory)}")
+                  f"{len(report.files)} files in {escape(directory)}", soft_wrap=True)
     for path in report.removed:
-        console.print(f"removed {escape(str(path))} (no term of the database belongs in it)")
+        console.print(f"removed {escape(str(path))} (no term of the database belongs in it)", soft_wrap=True)
 
 
 @glossary_group.command("import")
@@ -53,8 +53,8 @@ def import_command(directory: str, force: bool, curator: str, db_url: str) -> No
     report = glossary_yaml.import_glossary(open_db(db_url), directory, curator=curator, force=force)
     console.print(f"imported {escape(directory)}: {len(report.created)} new, {len(report.updated)} updated, "
                   f"{len(report.rejected)} rejected, {len(report.unchanged)} unchanged, "
-                  f"{len(report.conflicts)} conflicts")
+                  f"{len(report.conflicts)} conflicts", soft_wrap=True)
     for term, why in report.conflicts:
-        console.print(f"[red]conflict[/] {escape(term)}: {escape(why)}")
+        console.print(f"[red]conflict[/] {escape(term)}: {escape(why)}", soft_wrap=True)
     if report.conflicts:
         raise KbError(f"{len(report.conflicts)} term(s) not imported; see above")

@@ -216,9 +216,10 @@ def review_command(curator: str | None, undo_last: bool, limit: int | None, db_u
         with lifecycle.transaction(engine) as session:
             decision = lifecycle.undo(session, curator)
             undone = decision.undoes_id
-        console.print(f"undid decision #{undone} on {escape(decision.term)} (curator {escape(curator)})")
+        console.print(f"undid decision #{undone} on {escape(decision.term)} (curator {escape(curator)})",
+                      soft_wrap=True)
         return
     counts = run_review(engine, curator, getkey=click.getchar,
                         ask=lambda text: click.prompt(text, default="", show_default=False), limit=limit)
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no decisions"
-    console.print(f"review by {escape(curator)}: {summary}")
+    console.print(f"review by {escape(curator)}: {summary}", soft_wrap=True)

@@ -21,7 +21,7 @@ version_option = click.option(
 def _done(decision: Decision, text: str) -> None:
     version = decision.after.get("version")
     tail = f" (version {version})" if version else ""
-    console.print(f"{text}{tail} · decision #{decision.id} by {escape(decision.curator)}")
+    console.print(f"{text}{tail} · decision #{decision.id} by {escape(decision.curator)}", soft_wrap=True)
 
 
 @click.group("term")
@@ -142,7 +142,8 @@ def undo_command(curator: str | None, db_url: str) -> None:
     """
     with lifecycle.transaction(open_db(db_url)) as session:
         d = lifecycle.undo(session, lifecycle.default_curator(curator))
-    console.print(f"undid decision #{d.undoes_id} on {escape(d.term)} · decision #{d.id} by {escape(d.curator)}")
+    console.print(f"undid decision #{d.undoes_id} on {escape(d.term)} · decision #{d.id} by {escape(d.curator)}",
+                  soft_wrap=True)
 
 
 def _show(value: Any) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 from pypinyin import lazy_pinyin
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -156,8 +156,9 @@ def export_glossary(engine: Engine, directory: str | Path) -> ExportReport:
             if path not in written:
                 path.unlink()
                 report.removed.append(path)
+        # what the files now say is what the database said up to this decision
+        stamp = {"at": audit.now().isoformat(), "last_decision": session.scalar(select(func.max(Decision.id))) or 0}
         setting = session.get(Setting, EXPORTED_AT)
-        stamp = audit.now().isoformat()
         if setting is None:
             session.add(Setting(key=EXPORTED_AT, value=stamp))
         else:
@@ -277,9 +278,8 @@ def _synced_after(session: Session, term: Term) -> Decision | None:
                                    Decision.action != "skip")
     if last_import is not None:
         query = query.where(Decision.id > last_import)
-    if exported is not None and exported.value:
-        import datetime as dt
-        query = query.where(Decision.at > dt.datetime.fromisoformat(exported.value))
+    if exported is not None and isinstance(exported.value, dict):
+        query = query.where(Decision.id > int(exported.value.get("last_decision") or 0))
     return session.scalars(query.order_by(Decision.id.desc()).limit(1)).first()
 
 

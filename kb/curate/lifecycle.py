@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb.curate import audit
@@ -107,27 +108,45 @@ def _guard(session: Session, term: Term, expected_version: int | None) -> None:
         raise _stale(session, term, expected_version)
 
 
+def _touch(term: Term) -> None:
+    """Mark the term changed, so its row is updated and its version steps even if only its aliases changed."""
+    term.updated_at = audit.now()
+    flag_modified(term, "updated_at")
+
+
+def _refused(session: Session, term: Term, seen: int) -> StaleEdit:
+    session.rollback()
+    fresh = session.get(Term, term.id, populate_existing=True)
+    if fresh is None:
+        return StaleEdit(f"{term.canonical!r} was deleted by someone else; nothing was written")
+    return _stale(session, fresh, seen)
+
+
 def _flush(session: Session, term: Term) -> None:
     """Write the term (bumping its version); a concurrent commit makes this a StaleEdit."""
     seen = term.version
-    term.updated_at = audit.now()
+    _touch(term)
     try:
         session.flush()
     except StaleDataError:
-        session.rollback()
-        fresh = session.get(Term, term.id, populate_existing=True)
-        raise _stale(session, fresh, seen) if fresh is not None else StaleEdit(
-            f"{term.canonical!r} was deleted by someone else; nothing was written") from None
+        raise _refused(session, term, seen) from None
 
 
 def _decide(session: Session, term: Term | str, curator: str, action: str, expected_version: int | None,
-            change, extra_after: dict[str, Any] | None = None) -> Decision:
+            change) -> Decision:
+    """Apply ``change`` to the term as one decision: guard, snapshot before, change, flush once, log."""
     term = _resolve(session, term)
     _guard(session, term, expected_version)
+    seen = term.version
     before = audit.snapshot(session, term)
-    extra = change(term) or {}
-    _flush(session, term)
-    after = audit.snapshot(session, term) | extra | (extra_after or {})
+    try:
+        extra = change(term) or {}
+        if term.version == seen:  # not flushed by the change itself: one UPDATE, one version step
+            _touch(term)
+        session.flush()
+    except StaleDataError:
+        raise _refused(session, term, seen) from None
+    after = audit.snapshot(session, term) | extra
     return audit.record(session, term, curator, action, before, after)
 
 
@@ -258,7 +277,7 @@ def merge(session: Session, variant: Term | str, into: Term | str, curator: str,
         t.n_mentions = 0
         t.status = "merged"
         t.merged_into_id = target.id
-        target.updated_at = audit.now()
+        t.updated_at = target.updated_at = audit.now()
         session.flush()
         return {"moved": {"mentions": mention_ids, "definitions": definition_ids,
                           "aliases": [a.id for a in moved_aliases],
