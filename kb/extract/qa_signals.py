@@ -246,7 +246,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 break
         found: dict[int, tuple[float, dict[str, float]]] = {}
         rank = 0
-        prev_answer: tuple[int, float] | None = None
+        last_answer: dict[str, tuple[int, float]] = {}
         for j in range(qi + 1, min(n, qi + 1 + rules.window_messages)):
             a = messages[j]
             if a.seconds - qmsg.seconds > rules.window_minutes * 60:
@@ -277,21 +277,23 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
             ov = overlap(qmsg, a, qgrams, grams[j], weights)
             if ov:
                 signals["overlap"] = round(w["overlap"] * ov, 3)
-            for k in range(j + 1, min(n, j + 4)):
-                if same_person(messages[k].speaker, asker):
-                    if rules.thanks.search(messages[k].text) and k not in questions:
-                        signals["thanks"] = w["thanks"]
-                    break
-            if prev_answer and prev_answer[0] == _previous_other(messages, j, asker) and \
-                    messages[prev_answer[0]].speaker == a.speaker:
-                signals["continuation"] = round(w["continuation"] * prev_answer[1], 3)
+            # The asker's thanks right after confirms a reply already tied to the question somehow.
+            if rank == 0 or {"quote", "mention", "addressed", "overlap"} & signals.keys():
+                for k in range(j + 1, min(n, j + 4)):
+                    if same_person(messages[k].speaker, asker):
+                        if rules.thanks.search(messages[k].text) and k not in questions:
+                            signals["thanks"] = w["thanks"]
+                        break
+            previous = last_answer.get(a.speaker)
+            if previous and j - previous[0] <= 3:  # the same answerer going on (others may interleave)
+                signals["continuation"] = round(w["continuation"] * previous[1], 3)
             if (j in questions or question_like(a.text, rules)) and not ({"quote", "mention"} & signals.keys()):
                 signals["is_question"] = -pen["is_question"]
             score = max(0.0, min(1.0, sum(signals.values())))
             rank += 1
             if score >= rules.min_answer_score:
                 found[j] = (round(score, 3), signals)
-                prev_answer = (j, score)
+                last_answer[a.speaker] = (j, score)
         candidates[qi] = found
 
     # Interleaved threads: an answer goes to the turn whose question links it best.
@@ -317,14 +319,6 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         if score >= rules.min_pair_score:
             pairs.append(Pair(messages[qi], qscore, questions[qi].cues, answers, score))
     return pairs
-
-
-def _previous_other(messages: list[Msg], j: int, asker: str) -> int | None:
-    """Index of the nearest message before j not written by the asker."""
-    for k in range(j - 1, -1, -1):
-        if not same_person(messages[k].speaker, asker):
-            return k
-    return None
 
 
 def describe(pair: Pair) -> dict[str, Any]:

@@ -1,0 +1,199 @@
+"""Question cues, exclusions and every answer-linking signal, on the shipped rules/qa.yaml."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.extract.qa_signals import Msg, detect_question, excluded_by, link_day, same_person
+from kb.rules.qa import load_qa_rules
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_qa_rules()
+
+
+@pytest.mark.parametrize("text, cue", [
+    ("备付金和资金池有什么区别？", "question_mark"),
+    ("协议支付和代扣是一回事吗", "final_particle"),
+    ("中央结算是什么公司", "interrogative"),                     # no question mark
+    ("就是活期自动买人品宝这个机制不知道怎么设计的，有点慢", "interrogative"),
+    ("请教下各位大侠，自建支付系统的量要多大才划算", "request"),
+    ("有没有大神讲讲清算和结算的区别", "request"),
+    ("T+0 和 D0 有啥不一样?", "question_mark"),                 # half-width mark
+    ("这样理解对吗：账务系统记客户的账，会计系统记公司的账", "tag_question"),
+])
+def test_question_cues(rules, text, cue):
+    found = detect_question(text, rules)
+    assert found is not None, text
+    assert cue in found.cues
+    assert 0 < found.score <= 1
+
+
+@pytest.mark.parametrize("text, exclusion", [
+    ("大家早上好", "greeting"),
+    ("欢迎新朋友入群，请修改昵称为 昵称-公司-岗位-城市。", "greeting"),
+    ("有人在吗？", "roll_call"),
+    ("有在深圳的朋友吗？", "roll_call"),
+    ("可以加个微信吗？", "roll_call"),
+    ("中午一起吃饭吗？", "roll_call"),
+    ("真的吗？", "rhetorical"),
+    ("啊？", "rhetorical"),
+    ("你通道告诉我冲正，我再去抢回来？？？", "rhetorical"),
+])
+def test_exclusions(rules, text, exclusion):
+    assert excluded_by(text, rules) == exclusion
+    assert detect_question(text, rules) is None
+
+
+@pytest.mark.parametrize("text", [
+    "今天天气怎么样？",            # no payment content
+    "周末去哪里玩？",
+    "哈哈哈",                      # no cue
+    "我们是单独部署的收银台。",      # a statement
+    "感谢使用，使用中有什么不便可以直接向我提",  # statement use of 什么
+    "？？",
+])
+def test_not_questions(rules, text):
+    assert detect_question(text, rules) is None
+
+
+def test_term_mention_is_payment_content(rules):
+    # no payment word, but an extracted term in it: a question
+    assert detect_question("这个怎么发起？", rules) is None
+    assert detect_question("这个怎么发起？", rules, has_term=True) is not None
+
+
+def test_follow_up_takes_topic_from_context(rules):
+    assert detect_question("这样理解对否？", rules) is None
+    assert detect_question("这样理解对否？", rules, context="对公网银的额度由银行给") is not None
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("潘儒刚-连连支付PM", "潘儒刚-连连-产品-上海", True),
+    ("进冬-iFLYTEK-开发组长-合肥", "占进冬-科大讯飞-开发组长", True),
+    ("小冰 云先知 技术 杭州", "小冰", True),
+    ("老周-星河银行-架构师", "小林-蓝海支付-产品-上海", False),
+    (None, "小林", False),
+])
+def test_same_person(a, b, same):
+    assert same_person(a, b) is same
+
+
+def chat(*rows) -> list[Msg]:
+    """Messages from (time, speaker, text[, extra fields]) rows."""
+    out = []
+    for seq, row in enumerate(rows):
+        time, speaker, text, *extra = row
+        fields = extra[0] if extra else {}
+        out.append(Msg(id=seq + 1, seq=seq, time=time, speaker=speaker, kind=fields.pop("kind", "text"), text=text,
+                       **fields))
+    return out
+
+
+def pairs_of(messages, rules):
+    """{question seq: [(answer seq, signal names)]}"""
+    return {p.question.seq: [(a.seq, set(sig)) for a, _s, sig in p.answers] for p in link_day(messages, rules)}
+
+
+def test_proximity_links_the_first_reply_and_skips_the_asker(rules):
+    messages = chat(
+        ("09:00:00", "小林-蓝海支付", "请问备付金和资金池有什么区别？"),
+        ("09:00:30", "小林-蓝海支付", "在线等"),
+        ("09:01:00", "老周-星河银行", "备付金是支付机构收到的预收待付资金，要集中存管。"),
+    )
+    found = pairs_of(messages, rules)
+    assert [a for a, _ in found[0]] == [2]
+    assert "proximity" in found[0][0][1]
+
+
+def test_quote_reply_links_a_late_answer(rules):
+    messages = chat(
+        ("10:00:00", "阿杰-云付科技", "协议支付和代扣是一回事吗？"),
+        *[(f"10:0{i}:00", f"路人{i}", f"今天第{i}场直播的PPT在哪里下载", {}) for i in range(1, 8)],
+        ("10:09:00", "Mia-北辰金服", "不完全一样，协议支付要先签约授权",
+         {"kind": "quote", "quoted_speaker": "阿杰-云付科技", "quoted_text": "协议支付和代扣是一回事吗？"}),
+    )
+    found = pairs_of(messages, rules)
+    assert (8, {"quote", "proximity", "overlap"}) in [(a, sig & {"quote", "proximity", "overlap"}) for a, sig in found[0]]
+
+
+def test_mention_of_the_asker_links_the_reply(rules):
+    messages = chat(
+        ("11:00:00", "小林-蓝海支付-产品-上海", "集中存管之后利息归谁？"),
+        ("11:01:00", "甲", "下午的分享几点开始"),
+        ("11:02:00", "乙", "三点"),
+        ("11:03:00", "丙", "收到"),
+        ("11:04:00", "老周-星河银行", "@小林-蓝海支付-产品-上海 以后备付金不再计息了", {"mentions": ["小林-蓝海支付-产品-上海"]}),
+    )
+    found = pairs_of(messages, rules)
+    assert any(a == 4 and "mention" in sig for a, sig in found[0])
+
+
+def test_reply_to_someone_else_is_not_an_answer(rules):
+    messages = chat(
+        ("11:00:00", "小林", "集中存管之后利息归谁？"),
+        ("11:00:20", "老周", "@阿杰 你昨天说的那个通道费率是多少", {"mentions": ["阿杰"]}),
+    )
+    assert 0 not in pairs_of(messages, rules)
+
+
+def test_thanks_confirms_the_answer_before_it(rules):
+    messages = chat(
+        ("09:05:40", "小林", "请问各位，备付金和资金池有什么区别？"),
+        ("09:06:31", "老周", "备付金要集中存管，资金池是平台把用户的钱沉淀在自己账户里。"),
+        ("09:07:45", "小林", "明白了，谢谢[抱拳]"),
+    )
+    found = pairs_of(messages, rules)
+    assert found[0] == [(1, found[0][0][1])] and "thanks" in found[0][0][1]
+
+
+def test_several_answers_and_continuation(rules):
+    messages = chat(
+        ("09:31:45", "小林", "有没有大神讲讲清算和结算的区别"),
+        ("09:35:20", "老周", "清算是算清楚各方应收应付，结算是把钱真正划过去。"),
+        ("09:35:40", "老周", "先清算后结算。"),
+        ("09:36:02", "Mia", "补充一下，清算也就是对账加轧差，结算即资金的最终转移。"),
+    )
+    found = pairs_of(messages, rules)
+    assert [a for a, _ in found[0]] == [1, 2, 3]
+    assert "continuation" in found[0][1][1]
+
+
+def test_interleaved_threads_keep_their_answers(rules):
+    messages = chat(
+        ("14:00:00", "小林", "备付金集中存管以后利息怎么算？"),
+        ("14:00:20", "阿杰", "分账系统一般怎么对接微信的服务商模式？"),
+        ("14:01:00", "老周", "分账要先在微信服务商后台开通，分账接收方要提前添加"),
+        ("14:01:30", "Mia", "集中存管以后备付金利息就没有了，央行不计息"),
+        ("14:02:00", "老周", "分账接收方最多可以加很多个"),
+    )
+    found = pairs_of(messages, rules)
+    assert [a for a, _ in found[0]] == [3]
+    assert [a for a, _ in found[1]] == [2, 4]
+
+
+def test_a_clarifying_question_is_not_an_answer(rules):
+    messages = chat(
+        ("15:00:00", "小林", "代付失败的钱怎么退回商户？"),
+        ("15:00:10", "阿杰", "你说的是哪个通道的代付？"),
+    )
+    assert 0 not in pairs_of(messages, rules)
+
+
+def test_chatter_is_not_an_answer(rules):
+    messages = chat(
+        ("15:00:00", "小林", "代付失败的钱怎么退回商户？"),
+        ("15:00:10", "阿杰", "[捂脸][捂脸]"),
+        ("15:00:20", "老周", "哈哈哈"),
+        ("15:00:30", "Mia", "+1"),
+    )
+    assert pairs_of(messages, rules) == {}
+
+
+def test_answers_outside_the_time_window_are_not_linked(rules):
+    messages = chat(
+        ("08:00:00", "小林", "代付失败的钱怎么退回商户？"),
+        ("20:00:00", "老周", "代付失败一般原路退回商户的代付账户"),
+    )
+    assert pairs_of(messages, rules) == {}

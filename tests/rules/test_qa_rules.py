@@ -1,0 +1,85 @@
+"""rules/qa.yaml: the shipped file loads; every kind of mistake is reported with file and rule name."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from kb.rules import DEFAULT_RULES_DIR, RulesError
+from kb.rules.qa import QA_FILE, load_qa_rules
+
+SHIPPED = yaml.safe_load((DEFAULT_RULES_DIR / QA_FILE).read_text(encoding="utf-8"))
+
+
+def test_shipped_rules_load():
+    rules = load_qa_rules()
+    assert {c.name for c in rules.cues} >= {"question_mark", "final_particle", "interrogative", "request"}
+    assert {e.name for e in rules.exclusions} == {"greeting", "roll_call", "rhetorical"}
+    assert rules.thanks.search("明白了，谢谢[抱拳]")
+    assert set(rules.weights) == {"quote", "mention", "addressed", "proximity", "overlap", "thanks", "continuation"}
+
+
+def write(tmp_path, data) -> str:
+    (tmp_path / QA_FILE).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return str(tmp_path)
+
+
+def mutate(change):
+    data = copy.deepcopy(SHIPPED)
+    change(data)
+    return data
+
+
+def cue(data, name):
+    return next(c for c in data["question"]["cues"] if c["name"] == name)
+
+
+@pytest.mark.parametrize("change, rule, message", [
+    (lambda d: cue(d, "question_mark").update(patterns=["[?"]), "question_mark", "not a valid regex"),
+    (lambda d: cue(d, "question_mark").update(patterns=["a*"]), "question_mark", "matches the empty text"),
+    (lambda d: cue(d, "request").update(kind="tokens"), "request", "kind must be one of phrase, regex"),
+    (lambda d: cue(d, "request").update(patterns=[]), "request", "patterns must be a non-empty list"),
+    (lambda d: cue(d, "request").update(weight=3), "request", "must be between -1 and 1"),
+    (lambda d: cue(d, "request").pop("weight"), "request", "weight is missing"),
+    (lambda d: cue(d, "request").update(colour="red"), "request", "unknown key 'colour'"),
+    (lambda d: d["question"]["cues"].append(dict(cue(d, "request"))), "request", "duplicate rule name"),
+    (lambda d: d["question"]["exclusions"][0].pop("name"), "question.exclusions[1]", "name is missing"),
+    (lambda d: d["question"].update(threshold="high"), "question.threshold", "must be a number"),
+    (lambda d: d["linking"]["weights"].pop("quote"), "linking.weights.quote", "is missing"),
+    (lambda d: d["linking"]["weights"].update(telepathy=1), "linking.weights.telepathy", "unknown signal"),
+    (lambda d: d["linking"].update(window_messages=2.5), "linking.window_messages", "must be an integer"),
+    (lambda d: d["answer"].update(thanks={"kind": "phrase", "patterns": [""]}), "answer.thanks", "must be a non-empty string"),
+    (lambda d: d.pop("linking"), "linking", "section is missing"),
+])
+def test_problems_name_file_and_rule(tmp_path, change, rule, message):
+    folder = write(tmp_path, mutate(change))
+    with pytest.raises(RulesError) as info:
+        load_qa_rules(folder)
+    problems = info.value.problems
+    assert any(p.rule == rule and message in p.message and p.file.endswith(QA_FILE) for p in problems), problems
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    def change(d):
+        cue(d, "question_mark").update(patterns=["[?"])
+        cue(d, "request").update(weight=5)
+        d["linking"]["weights"].pop("thanks")
+    with pytest.raises(RulesError) as info:
+        load_qa_rules(write(tmp_path, mutate(change)))
+    assert {p.rule for p in info.value.problems} == {"question_mark", "request", "linking.weights.thanks"}
+    assert "3 problem(s)" in str(info.value.message)
+
+
+def test_yaml_syntax_error_has_its_line(tmp_path):
+    (tmp_path / QA_FILE).write_text("question:\n  cues: [\n", encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_qa_rules(tmp_path)
+    assert info.value.problems[0].line is not None
+    assert "invalid YAML" in info.value.problems[0].message
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(RulesError, match="cannot read"):
+        load_qa_rules(tmp_path)
