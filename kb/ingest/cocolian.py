@@ -39,6 +39,8 @@ QUOTE_REPLY = re.compile(
     r"^「\s*(?P<speaker>[^:：」\n]*?)\s*[:：]\s*(?P<quoted>.*?)\s*」\s*(?:-\s*){3,}(?P<reply>.*)$", re.DOTALL
 )
 EMOJI = re.compile(r"\[([\u4e00-\u9fff]{1,4})\](?!\()")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 MENTION_SEPARATOR = "\u2005"
 MENTION_END = re.compile(r"[\s\u2005,，:：@?？]")
 BINARY_NUL_SHARE = 0.01
@@ -220,6 +222,9 @@ def _mentions(body: str, speakers: dict[str, list[str]]) -> list[str]:
     found: list[str] = []
     start = body.find("@")
     while start != -1:
+        if start and EMAIL.match(body, _email_start(body, start)):
+            start = body.find("@", start + 1)  # minglei.sml@alipay.com is an address, not a mention
+            continue
         rest = body[start + 1:]
         end = MENTION_END.search(rest)
         name = rest[: end.start()] if end else rest
@@ -232,6 +237,14 @@ def _mentions(body: str, speakers: dict[str, list[str]]) -> list[str]:
             found.append(name)
         start = body.find("@", start + 1 + len(name))
     return found
+
+
+def _email_start(body: str, at: int) -> int:
+    """Where the local part of an e-mail address ending at ``at`` (an '@') would begin."""
+    start = at
+    while start and body[start - 1] in EMAIL_LOCAL:
+        start -= 1
+    return start
 
 
 def _unquote(value: str | None) -> str:

@@ -131,6 +131,9 @@ CONTENT_KINDS = [
     ("@乔俊翔-爱又米-支付开发\u2005没有资金池", "text", "@乔俊翔-爱又米-支付开发 没有资金池",
      {"mentions": ["乔俊翔-爱又米-支付开发"]}),
     ("@thq 和 @张三 看看", "text", "@thq 和 @张三 看看", {"mentions": ["thq", "张三"]}),
+    ("简历发 minglei.sml@alipay.com 或问 @thq", "text", "简历发 minglei.sml@alipay.com 或问 @thq",
+     {"mentions": ["thq"]}),  # an e-mail address is not a mention
+    ("POSP@胥刚-华夏银行 对", "text", "POSP@胥刚-华夏银行 对", {"mentions": ["胥刚-华夏银行"]}),
     ("??", "text", "??", {}),  # where the export lost an emoji
 ]
 
