@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DB     ?= sqlite:///kb.sqlite
 SITE   ?= site
+BENCH_ARGS ?=          # e.g. make bench BENCH_ARGS="--repeat 3"; $$KB_TEST_PG_URL adds PostgreSQL
 
 .PHONY: install wiki test bench eval clean
 
@@ -27,7 +28,7 @@ test: install
 	$(BIN)/pytest -q
 
 bench: install
-	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_ingest.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) kb.sqlite kb.sqlite-wal kb.sqlite-shm $(SITE) .pytest_cache
