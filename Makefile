@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DB     ?= sqlite:///kb.sqlite
 SITE   ?= site
-BENCH_ARGS ?=          # e.g. make bench BENCH_ARGS="--repeat 3"; $$KB_TEST_PG_URL adds PostgreSQL
+# make bench BENCH_ARGS="--repeat 3"; with $$KB_TEST_PG_URL set it also times PostgreSQL
+BENCH_ARGS ?=
 
 .PHONY: install wiki test bench eval clean
 
