@@ -101,18 +101,19 @@ def _print(report: EvalReport, show_misses: int) -> None:
     console.print(forms)
 
     if show_misses:
-        _print_misses("missed questions", report.misses[:show_misses])
-        _print_misses("answers that differ", report.answer_misses[:show_misses])
+        _print_misses("missed questions", "message in the log", report.misses[:show_misses])
+        _print_misses("answers that differ", "question in the log → extracted answers",
+                      report.answer_misses[:show_misses])
         if report.missed_keywords:
             console.print("[bold]missed keywords:[/] " + escape("、".join(report.missed_keywords[:show_misses])))
 
 
-def _print_misses(title: str, misses: list[Miss]) -> None:
+def _print_misses(title: str, found: str, misses: list[Miss]) -> None:
     if not misses:
         return
     table = Table(title=title, show_header=True, header_style="bold", show_lines=True)
     table.add_column("digest question", overflow="fold")
-    table.add_column("message in the log", overflow="fold")
+    table.add_column(found, overflow="fold")
     table.add_column("why", overflow="fold")
     for miss in misses:
         why = miss.reason + (f"; nearest extracted question {miss.nearest_pair}" if miss.nearest_pair else "")

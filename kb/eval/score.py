@@ -54,7 +54,7 @@ class Miss:
     label: str
     question: str
     where: str  # group/file:line of the aligned message
-    message: str
+    message: str  # its text; for an answer miss, the extracted answers
     similarity: float
     reason: str  # "not in database" | "no pair" | "answer differs"
     nearest_pair: str | None = None  # the closest extracted question in that log, if any
@@ -236,8 +236,9 @@ def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport) -> N
             result.answers_agreed += 1
         else:
             shown = " / ".join(text[:60] for _, text in extracted[:3]) or "(no answer extracted)"
-            result.answer_misses.append(Miss(a.digest, a.question.label, a.question.text, first.where, shown,
-                                             a.similarity, "answer differs"))
+            said = a.question.answer_text.replace("\n", " / ")[:80]
+            result.answer_misses.append(Miss(a.digest, a.question.label, a.question.text, first.where, f"→ {shown}",
+                                             a.similarity, f"answer differs; the digest says: {said}"))
 
 
 def _contained(text: str, digest_answer: frozenset[str]) -> bool:
