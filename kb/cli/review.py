@@ -40,17 +40,19 @@ def render(out: Console, card: review.Card, progress: review.Progress, session_c
     head = Text.assemble((card.canonical, "bold cyan"), f"   score {card.score:.2f} · {card.n_mentions} mentions"
                          f" · version {card.version}")
     parts: list[Any] = [head]
-    if card.signals:
-        signals = Table.grid(padding=(0, 2))
-        signals.add_column(style="dim")
-        signals.add_column()
-        for name, value in sorted(card.signals.items()):
-            if isinstance(value, float):
-                value = f"{value:.3f}"
-            elif isinstance(value, list | tuple):
-                value = ", ".join(str(v) for v in value[:8])
-            signals.add_row(escape(str(name)), escape(str(value)))
-        parts += [Text("signals", style="bold"), signals]
+    shown = []
+    for name, value in sorted(card.signals.items()):
+        if value is None or value == [] or value == {} or value == "":
+            continue
+        if isinstance(value, float):
+            value = f"{value:.2f}"
+        elif isinstance(value, list | tuple):
+            value = ",".join(str(v) for v in value[:6])
+        elif isinstance(value, dict):
+            value = ",".join(f"{k}={v}" for k, v in list(value.items())[:4])
+        shown.append(f"{name} {value}")
+    if shown:
+        parts.append(Text.assemble(("signals  ", "bold"), (" · ".join(shown), "")))
     current = [(f, getattr(card, f)) for f in ("definition", "english", "category") if getattr(card, f)]
     if card.aliases:
         current.append(("aliases", ", ".join(card.aliases)))

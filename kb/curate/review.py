@@ -58,7 +58,7 @@ class Card:
 
 @dataclass
 class Progress:
-    """How far the curators are: decided terms of all terms that were ever candidates."""
+    """How far the curators are: extracted terms decided, candidates left (glossary imports not counted)."""
 
     decided: int
     candidates: int
@@ -90,8 +90,9 @@ def queue(session: Session, curator: str, *, exclude: set[int] | frozenset[int] 
 
 def progress(session: Session, curator: str) -> Progress:
     """Counts for the progress line."""
-    counts = dict(session.execute(select(Term.status, func.count()).group_by(Term.status)).all())
-    candidates = counts.get("candidate", 0)
+    counts = dict(session.execute(select(Term.status, func.count()).where(Term.origin == "extracted")
+                                  .group_by(Term.status)).all())
+    candidates = session.scalar(select(func.count()).select_from(Term).where(Term.status == "candidate")) or 0
     decided = sum(counts.get(s, 0) for s in ("approved", "rejected", "merged"))
     skipped = len(skipped_ids(session, curator) & set(
         session.scalars(select(Term.id).where(Term.status == "candidate"))))
