@@ -29,7 +29,7 @@ from kb.ingest.nickname import split_nickname
 # Matched after a newline (a literal prefix keeps the scan fast), on text without trailing spaces.
 HEADER = re.compile(r"\n> ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:[ \t\u3000]+([^\n]*))?(?=\n|$)")
 BLANK_LINES = re.compile(r"\n{2,}")
-TRAILING_SPACE = " \t\u3000"
+TRAILING_SPACE = re.compile(r"[ \t\u3000]+$", re.MULTILINE)
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 FRONT_MATTER_ITEM = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
 DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -99,7 +99,7 @@ def parse_bytes(data: bytes, path: str) -> ParsedLog:
         raise NotAChatLog(path, f"binary or undecodable file, not a chat log ({exc})") from None
     if not encoding.startswith("utf-16") and data.count(b"\x00") > BINARY_NUL_SHARE * len(data):
         raise NotAChatLog(path, "binary file (NUL bytes), not a chat log")
-    lines = [line.rstrip(TRAILING_SPACE) for line in unescape(strip_controls(normalize_newlines(text))).split("\n")]
+    lines = TRAILING_SPACE.sub("", unescape(strip_controls(normalize_newlines(text)))).split("\n")
     front_matter, body_start = _front_matter(lines, path)
     blocks = _message_blocks("\n" + "\n".join(lines[body_start:]), body_start)
     if front_matter is None and not blocks:
