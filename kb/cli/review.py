@@ -53,9 +53,10 @@ def render(out: Console, card: review.Card, progress: review.Progress, session_c
         shown.append(f"{name} {value}")
     if shown:
         parts.append(Text.assemble(("signals  ", "bold"), (" · ".join(shown), "")))
-    current = [(f, getattr(card, f)) for f in ("definition", "english", "category") if getattr(card, f)]
-    if card.aliases:
-        current.append(("aliases", ", ".join(card.aliases)))
+    current = [(f, getattr(card, f)) for f in ("definition", "english", "category", "notes") if getattr(card, f)]
+    for name in ("aliases", "related"):
+        if getattr(card, name):
+            current.append((name, ", ".join(getattr(card, name))))
     if current:
         parts.append(Text("curated", style="bold"))
         for name, value in current:
@@ -87,21 +88,22 @@ def render(out: Console, card: review.Card, progress: review.Progress, session_c
 
 def _editor_fields(card: review.Card) -> dict[str, Any] | None:
     template = (f"# Edit {card.canonical}; lines starting with # are ignored. Save and quit to apply.\n"
-                + yaml.safe_dump({f: getattr(card, f, None) if f != "related" else [] for f in FIELDS},
-                                 allow_unicode=True, sort_keys=False, width=10_000))
+                + yaml.safe_dump({f: getattr(card, f) for f in FIELDS}, allow_unicode=True, sort_keys=False,
+                                 width=10_000))
     edited = click.edit(template, extension=".yaml")
     if edited is None:
         return None
     data = yaml.safe_load(edited) or {}
     if not isinstance(data, dict):
         raise KbError("the edited text is not a YAML mapping of fields; nothing was changed")
-    return {k: v for k, v in data.items() if k in FIELDS and v != (getattr(card, k, None) if k != "related" else [])}
+    return {k: v for k, v in data.items() if k in FIELDS and v != getattr(card, k)} or None
 
 
 def _prompt_fields(card: review.Card) -> dict[str, Any] | None:
     changes: dict[str, Any] = {}
     for field in ("definition", "english", "category", "related"):
-        current = getattr(card, field, None) or ""
+        current = getattr(card, field)
+        current = ", ".join(current) if isinstance(current, list) else current or ""
         hint = f" [{current}]" if current else ""
         value = click.prompt(f"{field}{hint} (Enter keeps, '-' clears)", default="", show_default=False)
         if value == "-":

@@ -51,6 +51,8 @@ class Card:
     english: str | None
     category: str | None
     aliases: list[str]
+    related: list[str] = field(default_factory=list)
+    notes: str | None = None
     examples: list[Example] = field(default_factory=list)
     definitions: list[str] = field(default_factory=list)
     variants: list[str] = field(default_factory=list)
@@ -171,7 +173,7 @@ def card(session: Session, term: Term) -> Card:
         term_id=term.id, canonical=term.canonical, version=term.version, status=term.status,
         score=term.score or 0.0, signals=dict(term.signals or {}), n_mentions=term.n_mentions or 0,
         definition=term.definition, english=term.english, category=term.category,
-        aliases=sorted(a.alias for a in term.aliases),
+        aliases=sorted(a.alias for a in term.aliases), related=list(term.related or []), notes=term.notes,
         examples=examples(session, term), definitions=candidate_definitions(session, term),
         variants=likely_variants(session, term),
     )

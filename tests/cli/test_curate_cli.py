@@ -141,3 +141,25 @@ def test_glossary_import_export_and_conflict(tmp_path):
     assert result.output.endswith("Error: 1 term(s) not imported; see above\n")
     result = kb(url, "glossary", "import", str(GLOSSARY), "--force")
     assert result.exit_code == 0 and "0 new, 1 updated" in result.output
+
+
+def test_review_edit_in_the_editor(monkeypatch):
+    """With $EDITOR set on a terminal, 'e' opens the fields as YAML; only changed fields come back."""
+    import click
+
+    seen = {}
+
+    def fake_edit(text, extension):
+        seen["text"], seen["extension"] = text, extension
+        return text.replace("definition: null", "definition: |\n  两行的\n  定义").replace("related: []", "related: [资金池]")
+
+    monkeypatch.setattr(click, "edit", fake_edit)
+    from kb.cli import review as review_cli
+    monkeypatch.setattr(review_cli.sys, "stdin", type("Tty", (), {"isatty": staticmethod(lambda: True)})())
+    monkeypatch.setenv("EDITOR", "vi")
+    from kb.curate import review
+    card = review.Card(term_id=1, canonical="备付金", version=1, status="candidate", score=1.0, signals={},
+                       n_mentions=0, definition=None, english="reserve funds", category=None, aliases=[])
+    changes = review_cli.edit_fields(card)
+    assert seen["extension"] == ".yaml" and "# Edit 备付金" in seen["text"]
+    assert changes == {"definition": "两行的\n定义\n", "related": ["资金池"]}
