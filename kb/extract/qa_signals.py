@@ -19,7 +19,7 @@ from kb.ingest.nickname import split_nickname
 from kb.rules.qa import QARules
 
 _EMOJI = re.compile(r"\[[^\[\]]{1,8}\]")
-_MENTION = re.compile(r"@\S+?(?:[\u2005\s]|$)")
+_MENTION = re.compile(r"@[^\s\u2005?？，,。:：]+[\u2005?]?")
 _SPACE = re.compile(r"[\s\u2005\u3000]+")
 _WORDISH = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
 # Characters too common to make two texts share a topic.
@@ -75,20 +75,31 @@ class Pair:
     score: float
 
 
-def clean(text: str) -> str:
-    """The text without emoji codes, @mentions and spacing (what cues and lengths look at)."""
-    text = _MENTION.sub(" ", text or "")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+
+
+def clean(text: str, mentions: list[str] | tuple[str, ...] = ()) -> str:
+    """The text without links, emoji codes, @mentions and spacing (what cues and lengths look at).
+
+    ``mentions`` are the nicknames the ingester found after @ (they may hold spaces); each is
+    removed with the ? or U+2005 the export leaves after it.
+    """
+    text = _URL.sub(" ", text or "")
+    for name in sorted(mentions, key=len, reverse=True):
+        text = re.sub("@" + re.escape(name) + r"[?\u2005]?", " ", text)
+    text = _MENTION.sub(" ", text)
     text = _EMOJI.sub("", text)
     return _SPACE.sub(" ", text).strip()
 
 
-def detect_question(text: str, rules: QARules, *, has_term: bool = False, context: str = "") -> Question | None:
+def detect_question(text: str, rules: QARules, *, has_term: bool = False, context: str = "",
+                    mentions: list[str] | tuple[str, ...] = ()) -> Question | None:
     """Score a message text as a question; None if it is not one (no cue, excluded, too short, off topic).
 
     ``context`` is what the same speaker said just before (a follow-up like 这样理解对吗？ takes
-    its payment content from it).
+    its payment content from it); ``mentions`` are the message's @nicknames.
     """
-    body = clean(text)
+    body = clean(text, mentions)
     if not (rules.min_chars <= len(body) <= rules.max_chars):
         return None
     for rule in rules.exclusions:
@@ -118,10 +129,12 @@ def cue_score(cues) -> float:
     return total + sum(best.values())
 
 
-def question_like(text: str, rules: QARules) -> bool:
-    """Whether a text asks something itself (a question mark or question cues), topic and exclusions aside."""
-    body = clean(text)
-    return cue_score([rule for rule in rules.cues if rule.weight > 0 and rule.search(body)]) >= 0.3
+_MARK = re.compile(r"[?？]")
+
+
+def question_like(text: str) -> bool:
+    """Whether a reply asks something itself: it has a question mark (hedges like 吧 do not count)."""
+    return bool(_MARK.search(clean(text)))
 
 
 def excluded_by(text: str, rules: QARules) -> str | None:
@@ -210,7 +223,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         if m.kind in ("text", "quote"):
             context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
                                if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
-            found = detect_question(m.text, rules, has_term=bool(m.terms), context=context)
+            found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
             if found:
                 questions[i] = found
     if not questions:
@@ -247,10 +260,12 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         found: dict[int, tuple[float, dict[str, float]]] = {}
         rank = 0
         last_answer: dict[str, tuple[int, float]] = {}
-        for j in range(qi + 1, min(n, qi + 1 + rules.window_messages)):
+        for j in range(qi + 1, min(n, qi + 1 + max(rules.window_messages, rules.explicit_window_messages))):
             a = messages[j]
-            if a.seconds - qmsg.seconds > rules.window_minutes * 60:
-                break
+            # Beyond the window only an explicit reply (a quote, or an @ with shared words) links.
+            far = j - qi > rules.window_messages or a.seconds - qmsg.seconds > rules.window_minutes * 60
+            if far and not (quoted.get(j) is not None or a.mentions or qmsg.mentions):
+                continue
             if same_person(a.speaker, asker):
                 continue
             if non_answer[j]:
@@ -287,8 +302,12 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
             previous = last_answer.get(a.speaker)
             if previous and j - previous[0] <= 3:  # the same answerer going on (others may interleave)
                 signals["continuation"] = round(w["continuation"] * previous[1], 3)
-            if (j in questions or question_like(a.text, rules)) and not ({"quote", "mention"} & signals.keys()):
+            if (j in questions or question_like(a.text)) and not ({"quote", "mention"} & signals.keys()):
                 signals["is_question"] = -pen["is_question"]
+            if far:
+                signals.pop("proximity", None)
+                if "quote" not in signals and "overlap" not in signals and "continuation" not in signals:
+                    continue
             score = max(0.0, min(1.0, sum(signals.values())))
             rank += 1
             if score >= rules.min_answer_score:

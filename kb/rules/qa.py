@@ -51,6 +51,7 @@ class QARules:
     thanks: Pattern
     window_messages: int
     window_minutes: float
+    explicit_window_messages: int
     weights: dict[str, float] = field(default_factory=dict)
     penalties: dict[str, float] = field(default_factory=dict)
     min_answer_score: float = 0.45
@@ -186,6 +187,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
 
     window_messages = num(linking, "window_messages", "linking", low=1, high=None, integer=True)
     window_minutes = num(linking, "window_minutes", "linking", low=0, high=None)
+    explicit_window = num(linking, "explicit_window_messages", "linking", low=1, high=None, integer=True)
     weights = _weights(problems, path, linking, "weights", SIGNALS)
     penalties = _weights(problems, path, linking, "penalties", PENALTIES)
     min_answer_score = num(linking, "min_answer_score", "linking", low=0, high=10)
@@ -196,7 +198,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
         path=str(path), threshold=threshold, min_chars=min_chars, max_chars=max_chars, cues=tuple(cues),
         exclusions=tuple(exclusions), domain=domain, term_bonus=term_bonus, non_answers=tuple(non_answers),
         answer_min_chars=answer_min_chars, thanks=thanks, window_messages=window_messages,
-        window_minutes=window_minutes, weights=weights, penalties=penalties, min_answer_score=min_answer_score,
+        window_minutes=window_minutes, explicit_window_messages=explicit_window, weights=weights, penalties=penalties, min_answer_score=min_answer_score,
         max_answers=max_answers, min_pair_score=min_pair_score,
     )
 
