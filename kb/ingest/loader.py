@@ -53,6 +53,7 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     """The files named, and every file under the folders named (recursively, hidden ones skipped).
 
     A path that does not exist is kept: reading it fails, and it is reported as rejected.
+    A file named twice (``kb ingest logs logs/proddev``) is listed once.
     """
     found: list[Path] = []
     for raw in paths:
@@ -64,7 +65,14 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
             )
         else:
             found.append(path)
-    return found
+    seen: set[Path] = set()
+    unique = []
+    for path in found:
+        resolved = path.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            unique.append(path)
+    return unique
 
 
 def source_key(path: Path, group: str) -> str:

@@ -244,6 +244,12 @@ def test_same_file_moved_is_the_same_source(engine, logs: Path, tmp_path: Path) 
     assert count(engine, Source) == 3
 
 
+def test_a_file_named_twice_is_read_once(engine, logs: Path) -> None:
+    report = ingest(engine, [logs, logs / "paydemo", logs / "paydemo" / "2024-03-04-chat.markdown"])
+    assert by_status(report) == {NEW: ["payarch/2024-03-04-chat.markdown", "paydemo/2024-03-04-chat.markdown",
+                                       "paydemo/2024-03-05-chat.markdown"]}
+
+
 def test_on_file_reports_each_file_as_it_goes(engine, logs: Path) -> None:
     seen = []
     report = ingest(engine, [logs], on_file=seen.append)
