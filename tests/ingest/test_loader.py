@@ -244,6 +244,35 @@ def test_same_file_moved_is_the_same_source(engine, logs: Path, tmp_path: Path) 
     assert count(engine, Source) == 3
 
 
+ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "gbk", "gb18030"]
+
+
+def test_every_encoding_stores_the_same_messages(engine, tmp_path: Path) -> None:
+    root = tmp_path / "logs"
+    """One folder per encoding (and CRLF), same log in each: the same rows come out of the database."""
+    day = (block("09:05:40", "小林-蓝海支付-产品-上海", "备付金和资金池有什么区别？[强]"),
+           block("09:07:02", "thq", "「 小林-蓝海支付-产品-上海: 备付金 」 - - - - - - 集中存管"))
+    for encoding in ENCODINGS:
+        write_log(root / encoding, "2024-03-04", *day, encoding=encoding)
+    crlf = root / "crlf" / "2024-03-04-chat.markdown"
+    crlf.parent.mkdir()
+    crlf.write_bytes((root / "utf-8" / "2024-03-04-chat.markdown").read_bytes().replace(b"\n", b"\r\n"))
+    report = ingest(engine, [root])
+    assert report.rejected == []
+    with Session(engine) as session:
+        encodings = dict(session.execute(select(Source.group, Source.encoding)).all())
+        rows = session.execute(select(Message.group, Message.seq, Message.line, Message.speaker_org, Message.kind,
+                                      Message.text, Message.quoted_text, Message.emojis)).all()
+    assert encodings == {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf-16": "utf-16", "utf-16-le": "utf-16-le",
+                         "utf-16-be": "utf-16-be", "gbk": "gb18030", "gb18030": "gb18030", "crlf": "utf-8"}
+    by_group: dict[str, list[tuple]] = {}
+    for group, *rest in rows:
+        by_group.setdefault(group, []).append(tuple(rest))
+    expected = [(0, 6, "蓝海支付", "text", "备付金和资金池有什么区别？[强]", None, ["强"]),
+                (1, 10, None, "quote", "集中存管", "备付金", [])]
+    assert {group: sorted(found) for group, found in by_group.items()} == {group: expected for group in encodings}
+
+
 def test_a_file_named_twice_is_read_once(engine, logs: Path) -> None:
     report = ingest(engine, [logs, logs / "paydemo", logs / "paydemo" / "2024-03-04-chat.markdown"])
     assert by_status(report) == {NEW: ["payarch/2024-03-04-chat.markdown", "paydemo/2024-03-04-chat.markdown",
