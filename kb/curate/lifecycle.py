@@ -329,6 +329,9 @@ def undo(session: Session, curator: str) -> Decision:
     before = audit.snapshot(session, term)
     if not decision.before:  # the decision created the term (a glossary import): remove it again
         name = term.canonical
+        for alias_row in session.scalars(select(Term).where(  # the alias rows the import made for it
+                Term.merged_into_id == term.id, Term.origin == "imported", Term.status == "merged")):
+            session.delete(alias_row)
         session.delete(term)
         session.flush()
         return audit.record(session, None, curator, "undo", before, {}, name=name, undoes=decision)

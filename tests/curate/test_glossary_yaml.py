@@ -191,3 +191,14 @@ def test_export_removes_yaml_files_of_categories_that_are_gone(tmp_path):
     report = glossary_yaml.export_glossary(engine, tmp_path / "g")
     assert [p.name for p in report.removed] == ["old-category.yaml"]
     assert files(tmp_path / "g") == files(GLOSSARY)
+
+
+def test_undoing_an_import_removes_the_term_it_created(tmp_path):
+    engine = open_db(f"sqlite:///{tmp_path / 'kb.sqlite'}")
+    write(tmp_path / "g", {"a.yaml": {"category": None, "terms": [{"term": "人民银行", "aliases": ["央行"]}]}})
+    glossary_yaml.import_glossary(engine, tmp_path / "g")
+    with lifecycle.transaction(engine) as session:
+        lifecycle.undo(session, "glossary-import")
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Term)) == 0
+        assert [d.action for d in session.scalars(select(Decision).order_by(Decision.id))] == ["import", "undo"]
