@@ -210,6 +210,11 @@ def find_quoted(messages: list[Msg], index: int, lookback: int = 300) -> int | N
     return fallback
 
 
+# Signals that tie a reply to the question beyond being near it.
+TIES = frozenset({"quote", "mention", "addressed", "overlap", "thanks", "continuation"})
+EXPLICIT = frozenset({"quote", "mention", "addressed", "overlap", "thanks"})
+
+
 def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | None = None) -> list[Pair]:
     """The Q&A pairs of one day of one group (messages in order).
 
@@ -309,8 +314,10 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 if "quote" not in signals and "overlap" not in signals and "continuation" not in signals:
                     continue
             score = max(0.0, min(1.0, sum(signals.values())))
+            # Nearness alone makes only the first reply an answer; later ones need a tie to the question.
+            tied = bool(TIES & signals.keys()) or rank == 0
             rank += 1
-            if score >= rules.min_answer_score:
+            if score >= rules.min_answer_score and tied:
                 found[j] = (round(score, 3), signals)
                 last_answer[a.speaker] = (j, score)
         candidates[qi] = found
@@ -335,7 +342,9 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         answers.sort(key=lambda item: item[0].seq)
         qscore = questions[qi].score
         score = round(0.5 * qscore + 0.5 * max(s for _m, s, _sig in answers), 3)
-        if score >= rules.min_pair_score:
+        # A weak question needs an answer tied to it by more than nearness.
+        supported = any(EXPLICIT & sig.keys() for _m, _s, sig in answers)
+        if score >= rules.min_pair_score and (qscore >= rules.strong_question or supported):
             pairs.append(Pair(messages[qi], qscore, questions[qi].cues, answers, score))
     return pairs
 

@@ -57,6 +57,7 @@ class QARules:
     min_answer_score: float = 0.45
     max_answers: int = 6
     min_pair_score: float = 0.3
+    strong_question: float = 0.8
 
 
 def compile_pattern(name: str, kind: str, patterns: list[str] | tuple[str, ...], weight: float = 1.0,
@@ -193,13 +194,14 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
     min_answer_score = num(linking, "min_answer_score", "linking", low=0, high=10)
     max_answers = num(linking, "max_answers", "linking", low=1, high=None, integer=True)
     min_pair_score = num(linking, "min_pair_score", "linking", low=0, high=10)
+    strong_question = num(linking, "strong_question", "linking", 0.8, low=0, high=10)
     problems.raise_if_any()
     return QARules(
         path=str(path), threshold=threshold, min_chars=min_chars, max_chars=max_chars, cues=tuple(cues),
         exclusions=tuple(exclusions), domain=domain, term_bonus=term_bonus, non_answers=tuple(non_answers),
         answer_min_chars=answer_min_chars, thanks=thanks, window_messages=window_messages,
         window_minutes=window_minutes, explicit_window_messages=explicit_window, weights=weights, penalties=penalties, min_answer_score=min_answer_score,
-        max_answers=max_answers, min_pair_score=min_pair_score,
+        max_answers=max_answers, min_pair_score=min_pair_score, strong_question=strong_question,
     )
 
 
