@@ -18,9 +18,11 @@ from kb.cli.common import db_option
               help="Rules folder for extraction (default: the repository's rules/).")
 @click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=str),
               help="Folder of Jinja2 templates that replace the package's ones.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes that segment new texts (default: every core, or $KB_WORKERS).")
 @db_option
 def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir: str | None,
-                  templates: str | None, db_url: str) -> None:
+                  templates: str | None, workers: int | None, db_url: str) -> None:
     """Ingest chat logs, extract terms and Q&A, and render the wiki: the whole pipeline in one command.
 
     Each stage prints one line when done. Files that are not chat logs are
@@ -56,7 +58,7 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
             def on_progress(stage: str, done: int, total: int) -> None:
                 status.update(f"extract: {stage} {done}/{total}")
 
-            extracted = extract(engine, rules_dir=rules_dir, on_progress=on_progress)
+            extracted = extract(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers)
         terms = extracted.terms
         console.print(f"2/3 extract: {getattr(terms, 'candidates', '?')} candidate terms, "
                       f"{getattr(terms, 'mentions', '?')} mentions, {getattr(terms, 'definitions', '?')} definitions"

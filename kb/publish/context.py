@@ -24,6 +24,9 @@ EXAMPLES_SHOWN = 5
 QA_SHOWN = 5
 RELATED_SHOWN = 12
 DAYS_SHOWN = 15
+QA_PER_PAGE = 500
+QA_ANSWERS_SHOWN = 3
+QA_TERMS_SHOWN = 6
 _SLUG = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -67,16 +70,23 @@ class Site:
     def message_url(self, message: MessageInfo) -> str:
         return f"{self.day_urls[message.source_id]}#m{message.id}"
 
-    def html(self, text: str | None, root: str, message: MessageInfo | None = None):
-        """Escaped, masked HTML of a text with term mentions linked (and counted when it is a day's message)."""
+    def html(self, text: str | None, root: str, message: MessageInfo | None = None, count: bool = False):
+        """Escaped, masked HTML of a text with term mentions linked (counted when it is a day page's message).
+
+        A message's mentions are the extractor's (kb.extract, segmentation-aware) when it stored any;
+        other text, and every text before any extraction, is matched against the term names.
+        """
         on_hit = None
-        if message is not None:
+        if count and message is not None:
             def on_hit(hit, message=message):
                 if not self.hits[hit.term_id][message.source_id] or \
                         self.hit_messages[hit.term_id][-1:] != [message.id]:
                     self.hit_messages[hit.term_id].append(message.id)
                 self.hits[hit.term_id][message.source_id] += 1
-        return render(text, self.matcher, lambda term_id: root + term_url(term_id), on_hit)
+        spans = None
+        if message is not None and self.data.spans is not None and text == message.text:
+            spans = self.data.spans.get(message.id, ())
+        return render(text, self.matcher, lambda term_id: root + term_url(term_id), on_hit, spans)
 
     def message(self, message_id: int, root: str) -> dict[str, Any] | None:
         """A message as a term page, Q&A page or definition quotes it: date, speaker, text, link to its day."""
@@ -92,7 +102,7 @@ class Site:
         return {
             "id": message.id, "date": str(message.date or ""), "time": message.time,
             "group": source.group if source else "", "speaker": mask(message.speaker),
-            "html": self.html(message.text or message.quoted_text, root),
+            "html": self.html(message.text, root, message) if message.text else self.html(message.quoted_text, root),
             "url": root + self.message_url(message),
         }
 
@@ -127,7 +137,7 @@ def pages(data: Data, title: str = "Payment knowledge base") -> Iterator[Page]:
         yield term_page(site, term, common)
     yield home_page(site, common)
     yield az_page(site, common)
-    yield qa_page(site, common)
+    yield from qa_pages(site, common)
     categories = sorted({t.category for t in data.terms if t.category})
     for category in categories:
         yield category_page(site, category, common)
@@ -144,7 +154,7 @@ def day_page(site: Site, source: SourceInfo, common: dict[str, Any]) -> Page:
         message = site.data.messages[message_id]
         messages.append({
             "id": message.id, "time": message.time, "speaker": mask(message.speaker), "kind": message.kind,
-            "html": site.html(message.text, root, message),
+            "html": site.html(message.text, root, message, count=True),
             "quoted_speaker": mask(message.quoted_speaker), "quoted_html": render(message.quoted_text),
             "links": [link(item.get("url"), item.get("title")) for item in message.links],
             "images": [{"alt": mask(item.get("alt") or "image"), "url": safe_url(item.get("url"))}
@@ -214,8 +224,9 @@ def qa_item(site: Site, pair_id: int, root: str) -> dict[str, Any]:
     return {
         "id": pair.id, "score": round(pair.score, 2),
         "question": site.message(pair.question_id, root),
-        "answers": [a for a in (site.message(i, root) for i in pair.answer_ids) if a],
-        "terms": [site.term_link(site.data.by_id[i], root) for i in pair.term_ids if i in site.data.by_id],
+        "answers": [a for a in (site.message(i, root) for i in pair.answer_ids[:QA_ANSWERS_SHOWN]) if a],
+        "terms": [site.term_link(site.data.by_id[i], root)
+                  for i in pair.term_ids if i in site.data.by_id][:QA_TERMS_SHOWN],
     }
 
 
@@ -244,10 +255,22 @@ def az_page(site: Site, common: dict[str, Any]) -> Page:
                                        "letters": [(letter, letters[letter]) for letter in order]})
 
 
-def qa_page(site: Site, common: dict[str, Any]) -> Page:
+def qa_url(number: int) -> str:
+    return "qa.html" if number == 1 else f"qa-{int(number)}.html"
+
+
+def qa_pages(site: Site, common: dict[str, Any]) -> Iterator[Page]:
+    """The Q&A index: every pair, best linked first, QA_PER_PAGE to a page."""
     pairs = sorted(site.data.qa.values(), key=lambda p: (-p.score, p.id))
-    return Page("qa.html", "qa.html", {**common, "root": "", "title": "Questions and answers",
-                                       "pairs": [qa_item(site, p.id, "") for p in pairs]})
+    count = max(1, -(-len(pairs) // QA_PER_PAGE))
+    links = [{"number": n, "url": qa_url(n)} for n in range(1, count + 1)]
+    for number in range(1, count + 1):
+        chunk = pairs[(number - 1) * QA_PER_PAGE:number * QA_PER_PAGE]
+        yield Page(qa_url(number), "qa.html", {
+            **common, "root": "", "title": "Questions and answers" + (f" ({number})" if number > 1 else ""),
+            "pairs": [qa_item(site, p.id, "") for p in chunk], "total": len(pairs), "page": number,
+            "pages": links, "first": (number - 1) * QA_PER_PAGE + 1,
+        })
 
 
 def category_page(site: Site, category: str, common: dict[str, Any]) -> Page:

@@ -7,17 +7,18 @@ a merged term's name becomes an alias of the term it was merged into.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from kb.publish import pinyin as py
 from kb.store.models import (
-    Alias, Definition, Mention, Message, QAAnswer, QAPair, QATerm, Setting, Source, Term,
+    Alias, Definition, QAAnswer, QAPair, QATerm, Setting, Source, Term,
 )
 
 SHOWN = ("approved", "candidate")
@@ -63,7 +64,7 @@ class TermInfo:
 class MessageInfo:
     id: int
     source_id: int
-    date: dt.date | None
+    date: dt.date | str | None  # a str when read through the SQLite driver
     time: str
     seq: int
     speaker: str
@@ -101,6 +102,7 @@ class Data:
     messages: dict[int, MessageInfo]
     by_source: dict[int, list[int]]  # source id → message ids in order
     qa: dict[int, QAInfo]
+    spans: dict[int, list[tuple[int, int, int]]] | None = None  # message id → stored mentions; None: none stored
 
     def term_by_name(self) -> dict[str, int]:
         """Every written form (canonical, aliases, keys) → term id; approved terms win a shared name."""
@@ -112,25 +114,35 @@ class Data:
 
 
 def load(engine: Engine, messages: bool = True, save_pinyin: bool = True) -> Data:
-    """Everything the published pages show, in a handful of queries."""
+    """Everything the published pages show, in a handful of queries.
+
+    With ``messages`` every message is loaded (for the day pages) and each term's
+    examples and days come from the stored mentions; without, only the messages
+    that definitions and Q&A quote (reading lists).
+    """
     with Session(engine) as session:
         terms = _load_terms(session)
         by_id = {t.id: t for t in terms}
         _load_candidate_definitions(session, by_id)
-        _load_examples(session, by_id)
         qa = _load_qa(session, by_id)
         sources = [SourceInfo(*row) for row in session.execute(
             select(Source.id, Source.group, Source.date, Source.title, Source.n_messages)
             .order_by(Source.date, Source.group, Source.id))]
-        message_ids = _needed_messages(by_id, qa) if not messages else None
-        loaded = _load_messages(session, message_ids)
+        connection = session.connection()
+        if messages:
+            loaded = _load_messages(connection, None)
+            spans = _load_spans(connection, by_id)
+            _examples_from_spans(spans or {}, loaded, by_id)
+        else:
+            loaded = _load_messages(connection, _needed_messages(by_id, qa))
+            spans = None
         _attach_pinyin(session, terms, save_pinyin)
     by_source: dict[int, list[int]] = defaultdict(list)
     for message in loaded.values():
         by_source[message.source_id].append(message.id)
     for ids in by_source.values():
         ids.sort(key=lambda i: loaded[i].seq)
-    return Data(terms, by_id, sources, loaded, dict(by_source), qa)
+    return Data(terms, by_id, sources, loaded, dict(by_source), qa, spans)
 
 
 def _load_terms(session: Session) -> list[TermInfo]:
@@ -155,6 +167,18 @@ def _load_terms(session: Session) -> list[TermInfo]:
     return terms
 
 
+def _load_spans(connection, by_id: dict[int, TermInfo]) -> dict[int, list[tuple[int, int, int]]] | None:
+    """The extractor's mentions by message (shown terms only), or None when it stored none at all."""
+    rows = connection.exec_driver_sql('SELECT message_id, start, "end", term_id FROM mentions').fetchall()
+    if not rows:
+        return None
+    spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for message_id, start, end, term_id in rows:
+        if term_id in by_id:
+            spans[message_id].append((start, end, term_id))
+    return dict(spans)
+
+
 def _load_candidate_definitions(session: Session, by_id: dict[int, TermInfo]) -> None:
     rows = session.execute(select(Definition.term_id, Definition.text, Definition.message_id, Definition.score)
                            .order_by(Definition.term_id, Definition.score.desc(), Definition.id))
@@ -164,33 +188,22 @@ def _load_candidate_definitions(session: Session, by_id: dict[int, TermInfo]) ->
             term.candidate_definitions.append({"text": text, "message_id": message_id, "score": score})
 
 
-def _load_examples(session: Session, by_id: dict[int, TermInfo]) -> None:
-    """Example messages (longer ones first: they say more) and the days a term was discussed on."""
-    ranked = (
-        select(Mention.term_id, Mention.message_id,
-               func.row_number().over(partition_by=Mention.term_id,
-                                      order_by=(func.length(Message.text).desc(), Message.id)).label("rank"))
-        .join(Message, Message.id == Mention.message_id)
-        .subquery()
-    )
-    rows = session.execute(select(ranked.c.term_id, ranked.c.message_id)
-                           .where(ranked.c.rank <= EXAMPLES_PER_TERM * 3)
-                           .order_by(ranked.c.term_id, ranked.c.rank))
-    for term_id, message_id in rows:
-        term = by_id.get(term_id)
-        if term is not None and message_id not in term.examples:
-            term.examples.append(message_id)
-    for term in by_id.values():
-        del term.examples[EXAMPLES_PER_TERM:]
-    days = session.execute(select(Mention.term_id, Message.source_id, func.count())
-                           .join(Message, Message.id == Mention.message_id)
-                           .group_by(Mention.term_id, Message.source_id))
-    for term_id, source_id, count in days:
-        term = by_id.get(term_id)
-        if term is not None:
-            term.days.append((source_id, count))
-    for term in by_id.values():
-        term.days.sort(key=lambda day: (-day[1], day[0]))
+def _examples_from_spans(spans: dict[int, list[tuple[int, int, int]]], messages: dict[int, MessageInfo],
+                         by_id: dict[int, TermInfo]) -> None:
+    """Each term's example messages (longer ones first: they say more) and the days it was discussed on."""
+    by_term: dict[int, set[int]] = defaultdict(set)
+    days: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for message_id, message_spans in spans.items():
+        message = messages.get(message_id)
+        if message is None:
+            continue
+        for _, _, term_id in message_spans:
+            by_term[term_id].add(message_id)
+            days[term_id][message.source_id] += 1
+    for term_id, message_ids in by_term.items():
+        term = by_id[term_id]
+        term.examples = sorted(message_ids, key=lambda i: (-len(messages[i].text), i))[:EXAMPLES_PER_TERM]
+        term.days = sorted(days[term_id].items(), key=lambda day: (-day[1], day[0]))
 
 
 def _load_qa(session: Session, by_id: dict[int, TermInfo]) -> dict[int, QAInfo]:
@@ -220,17 +233,29 @@ def _needed_messages(by_id: dict[int, TermInfo], qa: dict[int, QAInfo]) -> set[i
     return ids
 
 
-def _load_messages(session: Session, ids: set[int] | None) -> dict[int, MessageInfo]:
-    query = select(Message.id, Message.source_id, Message.date, Message.time, Message.seq, Message.speaker,
-                   Message.kind, Message.text, Message.quoted_speaker, Message.quoted_text, Message.links,
-                   Message.images)
+_MESSAGES = ('SELECT id, source_id, date, time, seq, speaker, kind, text, quoted_speaker, quoted_text, links, images '
+             "FROM messages")
+
+
+def _load_messages(connection, ids: set[int] | None) -> dict[int, MessageInfo]:
+    """Messages through the driver directly (the ORM's per-row work costs seconds over 120,000 messages)."""
     if ids is None:
-        rows = session.execute(query).all()
+        rows = connection.exec_driver_sql(_MESSAGES).fetchall()
     else:
         rows, wanted = [], sorted(ids)
-        for i in range(0, len(wanted), 900):  # SQLite allows ~1,000 bound parameters
-            rows.extend(session.execute(query.where(Message.id.in_(wanted[i:i + 900]))).all())
-    return {row[0]: MessageInfo(*row[:10], links=row.links or [], images=row.images or []) for row in rows}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            rows.extend(connection.exec_driver_sql(
+                f"{_MESSAGES} WHERE id IN ({', '.join(str(int(n)) for n in chunk)})").fetchall())
+    return {row[0]: MessageInfo(*row[:10], links=_json_list(row[10]), images=_json_list(row[11])) for row in rows}
+
+
+def _json_list(value: Any) -> list:
+    if not value or value == "[]":
+        return []
+    if isinstance(value, (str, bytes)):
+        value = json.loads(value)
+    return value if isinstance(value, list) else []
 
 
 def _attach_pinyin(session: Session, terms: list[TermInfo], save: bool) -> None:

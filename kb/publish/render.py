@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,9 +22,11 @@ from sqlalchemy.engine import Engine
 from kb.errors import KbError
 from kb.publish import context as ctx
 from kb.publish import data as data_module
+from kb.publish.sitefiles import Changes, managed_files, remove_stale, write_if_changed
 
 MARKER = ".kb-wiki"
-MANAGED = ("terms", "day", "categories", "reading", "assets", "index.html", "az.html", "qa.html", "days.html")
+MANAGED = ("terms", "day", "categories", "reading", "assets", "index.html", "az.html", "qa.html", "days.html",
+           "qa-*.html")
 ASSETS = ("style.css", "search.js")
 
 
@@ -36,6 +37,9 @@ class WikiReport:
     terms: int = 0
     days: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    written: int = 0     # files written: new, or their content changed
+    unchanged: int = 0   # files an earlier render wrote with the same bytes: left alone
+    removed: int = 0     # files of an earlier render that this one no longer makes
 
     @property
     def index(self) -> Path:
@@ -62,6 +66,7 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
     started = time.perf_counter()
     env = environment(templates)
     out = prepare(Path(out))
+    changes = Changes(before=managed_files(out, MANAGED))
     report = WikiReport(out)
     data = data_module.load(engine)
     report.seconds["load"] = time.perf_counter() - started
@@ -75,12 +80,14 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
             html = template.render(page.context)
         except jinja2.TemplateError as exc:
             raise KbError(f"template {page.template}: {exc.__class__.__name__}: {exc}") from None
-        write(out, page.path, html, made)
+        write(out, page.path, html, made, changes)
         report.pages += 1
         if on_page is not None:
             on_page(report.pages)
     report.seconds["pages"] = time.perf_counter() - started - report.seconds["load"]
-    write_assets(out, data)
+    write_assets(out, data, changes)
+    remove_stale(out, changes)
+    report.written, report.unchanged, report.removed = len(changes.written), len(changes.unchanged), len(changes.removed)
     report.seconds["total"] = time.perf_counter() - started
     return report
 
@@ -95,25 +102,26 @@ def _template(env: jinja2.Environment, name: str) -> jinja2.Template:
 
 
 def prepare(out: Path) -> Path:
-    """The output folder, created, and emptied of an earlier wiki's pages (only if it holds the marker)."""
+    """The output folder, created (an earlier wiki's pages are replaced only if it holds the marker).
+
+    Pages of an earlier render are not deleted here: render_wiki rewrites those that changed
+    and removes those it no longer makes (kb.publish.sitefiles).
+    """
     out = out.expanduser()
     if out.exists() and not out.is_dir():
         raise KbError(f"{out}: exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
         raise KbError(f"{out}: folder is not empty and was not written by kb wiki; choose an empty or new folder")
     out.mkdir(parents=True, exist_ok=True)
-    for name in MANAGED:
-        path = out / name
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        elif path.exists() or path.is_symlink():
-            path.unlink()
     (out / MARKER).write_text("written by kb wiki; its pages are replaced on the next run\n", encoding="utf-8")
     return out.resolve()
 
 
-def write(out: Path, relative: str, text: str, made: set[str] | None = None) -> Path:
-    """Write a file at out/relative (out resolved), refusing any path that would land outside out."""
+def write(out: Path, relative: str, text: str, made: set[str] | None = None, changes: Changes | None = None) -> Path:
+    """Write a file at out/relative (out resolved), refusing any path that would land outside out.
+
+    Unchanged content is not written again (recorded in ``changes`` when given).
+    """
     path = os.path.normpath(os.path.join(out, relative))
     folder = os.path.dirname(path)
     if os.path.isabs(relative) or not folder.startswith(str(out)) or \
@@ -125,17 +133,18 @@ def write(out: Path, relative: str, text: str, made: set[str] | None = None) -> 
             raise KbError(f"refusing to write {relative!r}: {folder} is a link")
         if made is not None:
             made.add(folder)
-    with open(path, "w", encoding="utf-8") as file:
-        file.write(text)
+    wrote = write_if_changed(path, text)
+    if changes is not None:
+        changes.record(path, wrote)
     return Path(path)
 
 
 
-def write_assets(out: Path, data: data_module.Data) -> None:
+def write_assets(out: Path, data: data_module.Data, changes: Changes | None = None) -> None:
     """style.css and search.js from the package, and index.js: the search index as a script (works from file://)."""
     assets = resources.files("kb.publish") / "templates" / "assets"
     for name in ASSETS:
-        write(out, f"assets/{name}", (assets / name).read_text(encoding="utf-8"))
+        write(out, f"assets/{name}", (assets / name).read_text(encoding="utf-8"), changes=changes)
     entries = json.dumps(ctx.search_index(data), ensure_ascii=True, separators=(",", ":"))
     entries = entries.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    write(out, "assets/index.js", f"window.KB_INDEX = {entries};\n")
+    write(out, "assets/index.js", f"window.KB_INDEX = {entries};\n", changes=changes)

@@ -7,6 +7,7 @@ strings (no regex metacharacters survive into a pattern unescaped).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from kb.publish.privacy import mask
 _URL = re.compile(r"https?://[^\s<>\"'\u3000-\u303f\uff00-\uffef]+", re.IGNORECASE)
 _SAFE_SCHEME = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def safe_url(url: str | None) -> str | None:
@@ -49,82 +51,119 @@ class Hit:
 class TermMatcher:
     """Finds term names in text, leftmost-longest: with 北大 and 北大概 known, 北大概 wins.
 
-    The names are compiled into one regular expression shaped as a trie, so a
-    text is scanned once in C whatever the number of terms. Names made of ASCII
-    letters or digits only match at word boundaries (API does not match in RAPID).
+    A C-level search finds the next character that can start a name; there the
+    known lengths for that character are tried longest first against a set.
+    ASCII letters match case-insensitively; names made of ASCII letters or
+    digits only match at word boundaries (API does not match in RAPID).
     """
 
     def __init__(self, names: dict[str, int], min_length: int = 2, max_length: int = 40) -> None:
         self.names: dict[str, int] = {}
         for name, term_id in names.items():
             if min_length <= len(name) <= max_length and name.strip() == name:
-                self.names.setdefault(name.lower(), term_id)
-        self.pattern = re.compile(_trie_pattern(self.names), re.IGNORECASE) if self.names else None
+                self.names.setdefault(name.translate(_ASCII_LOWER), term_id)
+        lengths: dict[str, set[int]] = {}
+        for name in self.names:
+            lengths.setdefault(name[0], set()).add(len(name))
+        self.lengths = {ch: sorted(ls, reverse=True) for ch, ls in lengths.items()}
+        self.starts = re.compile("[" + "".join(re.escape(ch) for ch in sorted(self.lengths)) + "]") \
+            if self.lengths else None
 
     def find(self, text: str) -> list[Hit]:
-        if self.pattern is None or not text:
+        if self.starts is None or not text:
             return []
+        folded = text.translate(_ASCII_LOWER)  # same length as text
+        names, lengths, search = self.names, self.lengths, self.starts.search
         hits = []
-        for match in self.pattern.finditer(text):
-            start, end = match.span()
-            name = match.group().lower()
-            if _ASCII_WORD.match(name[0]) and start > 0 and _ASCII_WORD.match(text[start - 1]):
-                continue
-            if _ASCII_WORD.match(name[-1]) and end < len(text) and _ASCII_WORD.match(text[end]):
-                continue
-            hits.append(Hit(start, end, self.names[name]))
+        position = 0
+        while (match := search(folded, position)) is not None:
+            start = match.start()
+            for length in lengths[folded[start]]:
+                name = folded[start:start + length]
+                if len(name) == length and name in names and _bounded(folded, start, start + length):
+                    hits.append(Hit(start, start + length, names[name]))
+                    position = start + length
+                    break
+            else:
+                position = start + 1
         return hits
 
 
-def _trie_pattern(names: Iterable[str]) -> str:
-    trie: dict = {}
-    for name in names:
-        node = trie
-        for ch in name:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def build(node: dict) -> str:
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:  # a name ends here: the longer names are tried first, greedily
-            return "(?:" + body + ")?"
-        return body
-
-    return build(trie)
+def _bounded(text: str, start: int, end: int) -> bool:
+    """False when an ASCII-word name runs into letters or digits on either side."""
+    if _ASCII_WORD.match(text[start]) and start > 0 and _ASCII_WORD.match(text[start - 1]):
+        return False
+    return not (_ASCII_WORD.match(text[end - 1]) and end < len(text) and _ASCII_WORD.match(text[end]))
 
 
-def render(text: str | None, matcher: TermMatcher | None = None,
-           href: Callable[[int], str] | None = None, on_hit: Callable[[Hit], None] | None = None) -> Markup:
-    """Escaped HTML of a chat text: numbers masked, http(s) URLs linked, term mentions linked to their pages."""
-    text = mask(text)
+def spans_to_hits(spans: Iterable[tuple[int, int, int]], length: int) -> list[Hit]:
+    """Stored mentions (start, end, term id) as non-overlapping hits, leftmost-longest first."""
+    hits: list[Hit] = []
+    position = 0
+    for start, end, term_id in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start >= position and 0 <= start < end <= length:
+            hits.append(Hit(start, end, term_id))
+            position = end
+    return hits
+
+
+def render(text: str | None, matcher: TermMatcher | None = None, href: Callable[[int], str] | None = None,
+           on_hit: Callable[[Hit], None] | None = None,
+           spans: Iterable[tuple[int, int, int]] | None = None) -> Markup:
+    """Escaped HTML of a chat text: numbers masked, http(s) URLs linked, term mentions linked to their pages.
+
+    Mentions come from ``spans`` (start, end, term id: the extractor's, offsets in the unmasked text) when
+    given, else from the matcher.
+    """
     if not text:
         return Markup("")
-    out: list[str] = []
-    position = 0
-    for url in _URL.finditer(text):
-        out.append(_render_terms(text[position:url.start()], matcher, href, on_hit))
-        out.append(link(url.group()))
-        position = url.end()
-    out.append(_render_terms(text[position:], matcher, href, on_hit))
-    return Markup("".join(out))
-
-
-def _render_terms(text: str, matcher: TermMatcher | None, href: Callable[[int], str] | None,
-                  on_hit: Callable[[Hit], None] | None) -> str:
-    if not text:
-        return ""
+    masked = mask(text)
+    if spans is not None and href is not None:
+        hits = spans_to_hits(spans, len(text))
+        if len(masked) != len(text):  # masking changed offsets: mask around the mentions instead
+            return Markup(_render_hits(text, hits, href, on_hit, mask_parts=True))
+        return Markup(_render_hits(masked, hits, href, on_hit))
     if matcher is None or href is None:
-        return str(escape(text)).replace("\n", "<br>")
+        return Markup(_render_hits(masked, [], href, on_hit))
+    hits = matcher.find(masked)
+    if hits and "://" in masked:  # a name inside a URL stays part of the URL
+        urls = [m.span() for m in _URL.finditer(masked)]
+        hits = [h for h in hits if not any(s < h.end and h.start < e for s, e in urls)]
+    return Markup(_render_hits(masked, hits, href, on_hit))
+
+
+def _render_hits(text: str, hits: list[Hit], href: Callable[[int], str] | None,
+                 on_hit: Callable[[Hit], None] | None, mask_parts: bool = False) -> str:
     out: list[str] = []
     position = 0
-    for hit in matcher.find(text):
-        out.append(escape(text[position:hit.start]))
-        out.append(f'<a class="term" href="{escape(href(hit.term_id))}">{escape(text[hit.start:hit.end])}</a>')
+    for hit in hits:
+        out.append(_plain(text[position:hit.start], mask_parts))
+        shown = mask(text[hit.start:hit.end]) if mask_parts else text[hit.start:hit.end]
+        out.append(f'<a class="term" href="{_escape(href(hit.term_id))}">{_escape(shown)}</a>')
         position = hit.end
         if on_hit is not None:
             on_hit(hit)
-    out.append(escape(text[position:]))
-    return "".join(out).replace("\n", "<br>")
+    out.append(_plain(text[position:], mask_parts))
+    return "".join(out)
+
+
+def _plain(text: str, mask_it: bool = False) -> str:
+    """Escaped text with its http(s) URLs as links and its line breaks kept."""
+    if not text:
+        return ""
+    if mask_it:
+        text = mask(text)
+    if "://" not in text:
+        return _escape(text).replace("\n", "<br>")
+    out: list[str] = []
+    position = 0
+    for url in _URL.finditer(text):
+        out.append(_escape(text[position:url.start()]).replace("\n", "<br>"))
+        out.append(str(link(url.group())))
+        position = url.end()
+    out.append(_escape(text[position:]).replace("\n", "<br>"))
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)

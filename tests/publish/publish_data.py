@@ -63,12 +63,14 @@ def add_term(session: Session, canonical: str, status: str = "approved", **field
 
 
 def mention_all(session: Session, terms: list[Term], messages: list[Message]) -> None:
+    """Mentions as an extractor would store them: every occurrence, overlapping ones included."""
     for message in messages:
         for term in terms:
             start = message.text.find(term.canonical)
-            if start >= 0:
+            while start >= 0:
                 session.add(Mention(term_id=term.id, message_id=message.id, start=start,
                                     end=start + len(term.canonical), surface=term.canonical))
+                start = message.text.find(term.canonical, start + 1)
 
 
 def fill(url: str) -> KB:

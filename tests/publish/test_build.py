@@ -19,7 +19,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "logs"
 
 
 def fake_extract(calls):
-    def extract(engine, rules_dir=None, on_progress=None):
+    def extract(engine, rules_dir=None, on_progress=None, **options):
         calls.append(rules_dir)
         with Session(engine) as session:
             if session.scalar(select(Term).where(Term.key == "备付金")) is None:

@@ -58,7 +58,8 @@ def test_link_escapes_title_and_refuses_other_schemes():
     ({"API": 1}, "开放API接口", [("API", 1)]),
     ({"p2p": 1}, "P2P平台", [("P2P", 1)]),
     ({"a.b": 1, "(x": 2}, "a.b (x axb", [("a.b", 1), ("(x", 2)]),  # names are literal, not regexes
-    ({"金": 1}, "资金池", []),  # one-character names are too ambiguous to link
+    ({"金": 1}, "资金池", []),
+    ({"资金池": 1, "资金池子": 2}, "资金池", [("资金池", 1)]),  # a longer name cut by the end of the text  # one-character names are too ambiguous to link
 ])
 def test_matcher_leftmost_longest(names, text, expected):
     hits = TermMatcher(names).find(text)

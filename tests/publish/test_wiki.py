@@ -173,3 +173,31 @@ def test_wiki_cli_reports_a_bad_folder_without_traceback(kb_sqlite, tmp_path):
     assert "is a file" in result.output and "Traceback" not in result.output
     with pytest.raises(KbError, match="exists and is not a folder"):
         render_wiki(open_db(kb_sqlite.url), tmp_path / "file")
+
+
+def test_day_links_from_stored_mentions_or_else_the_matcher(sqlite_url, tmp_path):
+    """The extractor's mentions decide what is linked; before any extraction, term names are matched."""
+    import datetime as dt
+
+    from publish_data import add_day, add_term
+    from sqlalchemy.orm import Session
+
+    from kb.store.models import Mention
+
+    engine = open_db(sqlite_url)
+    with Session(engine) as session:
+        (message,) = add_day(session, "g", dt.date(2024, 1, 1), [("09:00:00", "a", "北大概念股和北大, 13812345678")])
+        beida = add_term(session, "北大", status="candidate")
+        concept = add_term(session, "北大概念股", status="approved")
+        session.commit()
+        ids = (message.id, beida.id, concept.id)
+    render_wiki(engine, tmp_path / "before")
+    day = (tmp_path / "before" / "day" / "g" / "2024-01-01.html").read_text(encoding="utf-8")
+    assert f'<a class="term" href="../../terms/{ids[2]}.html">北大概念股</a>和' \
+           f'<a class="term" href="../../terms/{ids[1]}.html">北大</a>, 138****5678' in day
+    with Session(engine) as session:  # the extractor only saw 北大 (the second one)
+        session.add(Mention(term_id=ids[1], message_id=ids[0], start=6, end=8, surface="北大"))
+        session.commit()
+    render_wiki(engine, tmp_path / "after")
+    day = (tmp_path / "after" / "day" / "g" / "2024-01-01.html").read_text(encoding="utf-8")
+    assert f'北大概念股和<a class="term" href="../../terms/{ids[1]}.html">北大</a>, 138****5678' in day
