@@ -8,7 +8,7 @@ cosine of the two sets, |Q∩M| / sqrt(|Q|·|M|), 1.0 for the same text.
 
 An alignment is accepted only when the best candidate reaches ``min_similarity`` and beats
 the best *other* candidate (one sharing no message with it and not the same speaker within
-ten minutes, i.e. not a repeat of the same question) by ``margin``. Everything else is
+half an hour, i.e. not a repeat of the same question) by ``margin``. Everything else is
 reported as ambiguous or unmatched, never guessed.
 
 The digest's answer is then aligned to the messages that follow the question in the same
@@ -41,7 +41,7 @@ MIN_GRAMS = 5  # a question shorter than this (in bigrams) is not aligned
 MIN_SHARED = 4  # the best candidate must share at least this many bigrams with the question
 BURST_MESSAGES = 3  # a burst is up to this many consecutive messages of one speaker ...
 BURST_SECONDS = 180  # ... each within this many seconds of the previous one
-REPEAT_SECONDS = 600  # the same speaker within this time is the same question, not a rival
+REPEAT_SECONDS = 1800  # the same speaker within this time is the same question, not a rival
 ANSWER_SPAN = 400  # answer messages are looked for up to this many messages after the question
 ANSWER_CONTAINMENT = 0.6
 ANSWER_MIN_GRAMS = 4
@@ -66,6 +66,7 @@ class LogMessage:
     time: str
     speaker: str
     text: str
+    speaker_name: str = ""  # the name part of the nickname (the export sometimes drops the rest)
 
     @property
     def source_key(self) -> str:
@@ -87,6 +88,9 @@ class Alignment:
     similarity: float = 0.0
     runner_up: float = 0.0
     messages: tuple[LogMessage, ...] = ()  # the question as asked (one message or a burst)
+    # other messages of the same speaker, within half an hour, that fit nearly as well: the question
+    # asked again, another part of a question the digest merged, or the export writing it twice
+    repeats: tuple[LogMessage, ...] = ()
     answer_messages: list[LogMessage] = field(default_factory=list)
 
     @property
@@ -152,7 +156,7 @@ def load_logs(folder: str | Path, days: Iterable[dt.date] | None = None) -> list
         group = path.parent.name
         logs.append([
             LogMessage(group=group, file=path.name, date=parsed.date, seq=m["seq"], line=m["line"],
-                       time=m["time"], speaker=m["speaker"], text=m["text"])
+                       time=m["time"], speaker=m["speaker"], text=m["text"], speaker_name=m["speaker_name"])
             for m in parsed.messages
         ])
     return logs
@@ -238,7 +242,7 @@ class _Index:
             unit = self.units[uid]
             shared = sum(weights.get(g, MAX_WEIGHT) ** 2 for g in query & unit.grams)
             scored.append((shared / (query_norm * self.norms[uid]), unit))
-        scored.sort(key=lambda item: -item[0])
+        scored.sort(key=lambda item: (-round(item[0], 9), item[1].log, item[1].first, item[1].last))
         return scored[:limit]
 
 
@@ -306,20 +310,34 @@ def _align_question(file: str, question: DigestQuestion, index: _Index, log_ids:
         status = AMBIGUOUS
     else:
         status = ALIGNED
-    alignment = Alignment(file, question, status, round(best_score, 3), round(runner_up, 3), messages)
+    repeats = tuple(m for score, unit in ranked[1:] if score >= best_score - margin
+                    and _same_question(index.logs, best, unit) and not _overlaps(best, unit)
+                    for m in index.logs[unit.log][unit.first:unit.last + 1] if m not in messages)
+    alignment = Alignment(file, question, status, round(best_score, 3), round(runner_up, 3), messages,
+                          tuple(dict.fromkeys(repeats)))
     if status == ALIGNED and question.answer_text:
         alignment.answer_messages = _align_answer(question.answer_text, index.logs[best.log], best)
     return alignment
 
 
+def _overlaps(a: _Unit, b: _Unit) -> bool:
+    return a.log == b.log and a.first <= b.last and b.first <= a.last
+
+
 def _same_question(logs: list[list[LogMessage]], a: _Unit, b: _Unit) -> bool:
-    """True when b overlaps a, or is the same speaker repeating himself shortly before or after."""
+    """True when b overlaps a, or is the same speaker asking again shortly before or after.
+
+    Speakers are compared by name: the export sometimes writes one message twice, once with
+    the full nickname (``于江宁-银联电子PM``) and once with the name alone.
+    """
     if a.log != b.log:
         return False
-    if a.first <= b.last and b.first <= a.last:
+    if _overlaps(a, b):
         return True
     first_a, first_b = logs[a.log][a.first], logs[b.log][b.first]
-    return first_a.speaker == first_b.speaker and abs(_seconds(first_a.time, first_b.time)) <= REPEAT_SECONDS
+    same_speaker = first_a.speaker == first_b.speaker or (
+        bool(first_a.speaker_name) and first_a.speaker_name == first_b.speaker_name)
+    return same_speaker and abs(_seconds(first_a.time, first_b.time)) <= REPEAT_SECONDS
 
 
 def _align_answer(answer_text: str, messages: list[LogMessage], question: _Unit) -> list[LogMessage]:

@@ -3,7 +3,8 @@
 - qa_recall: the share of aligned digest questions whose message is the question of an
   extracted Q&A pair. The pair's question may also be another message of the same short
   burst by the same speaker (same log, at most ``BURST_MESSAGES`` messages and
-  ``BURST_SECONDS`` seconds away): people split a question over two or three lines.
+  ``BURST_SECONDS`` seconds away): people split a question over two or three lines; or the
+  same speaker asking it again (Alignment.repeats).
 - answer_agreement: among recalled questions whose digest gives an answer, the share where
   one of the pair's answer messages is a message the digest answer was aligned to, or is
   mostly (``ANSWER_CONTAINMENT`` of its bigrams) contained in the digest answer.
@@ -215,12 +216,13 @@ def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport) -> N
     db = _Messages(engine, aligned)
     for a in aligned:
         rows = [row for row in (db.find(m) for m in a.messages) if row is not None]
+        repeats = [row for row in (db.find(m) for m in a.repeats) if row is not None]
         first = a.messages[0]
         if not rows:
             result.misses.append(_miss(a, "not in database"))
             continue
         result.matched_in_db += 1
-        candidates = {r.id: r for row in rows for r in db.burst(row)}
+        candidates = {r.id: r for row in rows + repeats for r in db.burst(row)}
         pair_ids = [pairs[i] for i in candidates if i in pairs]
         if not pair_ids:
             result.misses.append(_miss(a, "no pair", _nearest_pair(db, rows[0], pairs)))

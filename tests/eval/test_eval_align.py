@@ -68,14 +68,37 @@ def test_window_zero_misses_the_day_before(digests, logs):
     assert report[("二、跨境", "Q1")].status == ALIGNED
 
 
-def test_a_speaker_repeating_a_question_is_not_a_rival(tmp_path):
+def test_a_speaker_asking_again_is_not_a_rival(tmp_path):
     write_log(tmp_path, "g", "2017-05-23", [
-        ("10:00:00", "甲", "请问有没有做过跨境支付结算的朋友？"),
-        ("10:05:00", "甲", "请问有没有做过跨境支付结算的朋友？"),
+        ("10:00:00", "甲-某支付-PM", "请问有没有做过跨境支付结算的朋友？"),
+        ("10:01:00", "乙", "没做过"),
+        ("10:15:00", "甲-某支付-PM", "请问有没有做过跨境支付结算的朋友？"),
+        ("11:00:00", "丙", "请问有没有做过跨境支付结算的朋友？"),
     ])
     digest = parse_digest(digest_text("2017-05-23", "Q1：有没有做过跨境支付结算的朋友？\n"), "d.markdown")
-    report = align([digest], load_logs(tmp_path))
-    assert report.alignments[0].status == ALIGNED
+    alignment = align([digest], load_logs(tmp_path)).alignments[0]
+    # 丙 asking the same 45 minutes later is a rival; drop him and 甲 wins with his repeat kept
+    assert alignment.status == AMBIGUOUS
+    write_log(tmp_path, "g", "2017-05-23", [
+        ("10:00:00", "甲-某支付-PM", "请问有没有做过跨境支付结算的朋友？"),
+        ("10:01:00", "乙", "没做过"),
+        ("10:15:00", "甲-某支付-PM", "请问有没有做过跨境支付结算的朋友？"),
+    ])
+    alignment = align([digest], load_logs(tmp_path)).alignments[0]
+    assert alignment.status == ALIGNED
+    assert [m.line for m in alignment.messages] == [7]
+    assert [m.line for m in alignment.repeats] == [15]
+
+
+def test_a_message_the_export_wrote_twice_is_one_question(tmp_path):
+    write_log(tmp_path, "g", "2017-12-21", [
+        ("18:43:26", "于江宁", "聚合支付支付机构转清模式不能做了？"),
+        ("18:43:26", "于江宁-银联电子PM", "聚合支付支付机构转清模式不能做了？"),
+    ])
+    digest = parse_digest(digest_text("2017-12-21", "Q4-3：聚合支付支付机构转清模式不能做了？\n"), "d.markdown")
+    alignment = align([digest], load_logs(tmp_path)).alignments[0]
+    assert (alignment.status, alignment.runner_up) == (ALIGNED, 0.0)
+    assert [m.speaker for m in alignment.messages + alignment.repeats] == ["于江宁", "于江宁-银联电子PM"]
 
 
 def test_unrelated_text_does_not_align(tmp_path):

@@ -81,6 +81,24 @@ def test_the_pair_question_may_be_elsewhere_in_the_same_burst(engine, tmp_path):
     assert [m.label for m in result.misses] == ["Q2"]
 
 
+def test_the_pair_may_start_at_the_speaker_asking_again(engine, tmp_path):
+    logs = tmp_path / "logs"
+    write_log(logs, "g", "2017-06-21", [
+        ("16:07:10", "Alive-借贷宝-PL", "银行存款余额调节表调节后的余额是该企业实际可用的存款数额？"),
+        ("16:08:00", "乙", "是的"),
+        ("16:21:44", "Alive-借贷宝-PL", "银行存款余额调节表调节后的余额是该企业实际可用的存款数额?"),
+        ("16:22:00", "丙", "对账日的实存余额才是可支配的"),
+    ])
+    ingest(engine, discover([logs]))
+    digest = parse_digest(digest_text("2017-06-21", "Q1：银行存款余额调节表 调节后的余额是该企业实际可用的存款数额？\n"
+                                                    "A1：对账日的实存余额才是可支配的\n"), "d.markdown")
+    report = align_folders([digest], logs)
+    assert [m.line for m in report.alignments[0].messages] == [7]
+    _pair(engine, ("g/2017-06-21-chat.markdown", 15), ("g/2017-06-21-chat.markdown", 19))
+    result = score(engine, [digest], report)
+    assert (result.qa_recalled, result.answers_agreed) == (1, 1)
+
+
 @pytest.mark.parametrize(("terms", "found"), [
     ([], []),
     ([("拆标", "candidate", ())], ["拆标"]),
