@@ -50,7 +50,7 @@ def test_upgrade_is_idempotent(db_url: str) -> None:
         engine.dispose()
 
 
-def test_revisions_form_one_tree_from_one_base(sqlite_url: str) -> None:
+def test_revisions_form_one_tree_from_one_base() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     revisions = list(script.walk_revisions())
     assert len({r.revision for r in revisions}) == len(revisions)
