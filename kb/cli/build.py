@@ -44,7 +44,7 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
     console.print(f"1/3 ingest: {len(report.files)} files, {report.messages_stored} messages stored, "
                   f"{len(report.rejected)} rejected ({time.perf_counter() - started:.1f} s)")
     for result in report.rejected:
-        err_console.print(f"    skipped {result.where}: {result.reason}", markup=False)
+        err_console.print(f"    skipped {result.where}: {result.reason}", markup=False, soft_wrap=True)
 
     started = time.perf_counter()
     try:

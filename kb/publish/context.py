@@ -13,6 +13,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from kb.publish import pinyin as py
@@ -28,6 +29,13 @@ QA_PER_PAGE = 500
 QA_ANSWERS_SHOWN = 3
 QA_TERMS_SHOWN = 6
 _SLUG = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+class Item(SimpleNamespace):
+    """A value for templates: attributes (Jinja reads them without the exception a dict costs) and items."""
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
 
 
 @dataclass
@@ -65,7 +73,9 @@ class Site:
         self.sources = {s.id: s for s in data.sources}
         self.hits: dict[int, Counter] = defaultdict(Counter)  # term id → source id → mentions (from linking)
         self.hit_messages: dict[int, list[int]] = defaultdict(list)  # term id → message ids (from linking)
-        self._quoted: dict[tuple[int, str], dict[str, Any] | None] = {}
+        self._quoted: dict[tuple[int, str], Item | None] = {}
+        self._links: dict[tuple[int, str], Item] = {}
+        self.count_hits = data.spans is None  # without stored mentions, linking tells what each term's page shows
 
     def message_url(self, message: MessageInfo) -> str:
         return f"{self.day_urls[message.source_id]}#m{message.id}"
@@ -77,7 +87,7 @@ class Site:
         other text, and every text before any extraction, is matched against the term names.
         """
         on_hit = None
-        if count and message is not None:
+        if count and message is not None and self.count_hits:
             def on_hit(hit, message=message):
                 if not self.hits[hit.term_id][message.source_id] or \
                         self.hit_messages[hit.term_id][-1:] != [message.id]:
@@ -99,16 +109,19 @@ class Site:
         if message is None:
             return None
         source = self.sources.get(message.source_id)
-        return {
-            "id": message.id, "date": str(message.date or ""), "time": message.time,
-            "group": source.group if source else "", "speaker": mask(message.speaker),
-            "html": self.html(message.text, root, message) if message.text else self.html(message.quoted_text, root),
-            "url": root + self.message_url(message),
-        }
+        return Item(
+            id=message.id, date=str(message.date or ""), time=message.time,
+            group=source.group if source else "", speaker=mask(message.speaker),
+            html=self.html(message.text, root, message) if message.text else self.html(message.quoted_text, root),
+            url=root + self.message_url(message),
+        )
 
-    def term_link(self, term: TermInfo, root: str) -> dict[str, Any]:
-        return {"id": term.id, "name": term.canonical, "url": root + term_url(term.id), "approved": term.approved,
-                "english": term.english, "pinyin": term.pinyin}
+    def term_link(self, term: TermInfo, root: str) -> Item:
+        key = (term.id, root)
+        if key not in self._links:
+            self._links[key] = Item(id=term.id, name=term.canonical, url=root + term_url(term.id),
+                                    approved=term.approved, english=term.english, pinyin=term.pinyin)
+        return self._links[key]
 
 
 def _day_urls(sources: list[SourceInfo]) -> dict[int, str]:
@@ -152,14 +165,14 @@ def day_page(site: Site, source: SourceInfo, common: dict[str, Any]) -> Page:
     messages = []
     for message_id in site.data.by_source.get(source.id, []):
         message = site.data.messages[message_id]
-        messages.append({
-            "id": message.id, "time": message.time, "speaker": mask(message.speaker), "kind": message.kind,
-            "html": site.html(message.text, root, message, count=True),
-            "quoted_speaker": mask(message.quoted_speaker), "quoted_html": render(message.quoted_text),
-            "links": [link(item.get("url"), item.get("title")) for item in message.links],
-            "images": [{"alt": mask(item.get("alt") or "image"), "url": safe_url(item.get("url"))}
-                       for item in message.images],
-        })
+        messages.append(Item(
+            id=message.id, time=message.time, speaker=mask(message.speaker), kind=message.kind,
+            html=site.html(message.text, root, message, count=True),
+            quoted_speaker=mask(message.quoted_speaker), quoted_html=render(message.quoted_text),
+            links=[link(item.get("url"), item.get("title")) for item in message.links],
+            images=[Item(alt=mask(item.get("alt") or "image"), url=safe_url(item.get("url")))
+                    for item in message.images],
+        ))
     return Page(path, "day.html", {**common, "root": root, "source": {
         "group": source.group, "date": str(source.date or ""), "title": source.title or "",
     }, "messages": messages, "title": f"{source.group} {source.date or ''}"})
@@ -221,13 +234,13 @@ def related_terms(site: Site, term: TermInfo) -> list[TermInfo]:
 
 def qa_item(site: Site, pair_id: int, root: str) -> dict[str, Any]:
     pair = site.data.qa[pair_id]
-    return {
-        "id": pair.id, "score": round(pair.score, 2),
-        "question": site.message(pair.question_id, root),
-        "answers": [a for a in (site.message(i, root) for i in pair.answer_ids[:QA_ANSWERS_SHOWN]) if a],
-        "terms": [site.term_link(site.data.by_id[i], root)
-                  for i in pair.term_ids if i in site.data.by_id][:QA_TERMS_SHOWN],
-    }
+    return Item(
+        id=pair.id, score=round(pair.score, 2),
+        question=site.message(pair.question_id, root),
+        answers=[a for a in (site.message(i, root) for i in pair.answer_ids[:QA_ANSWERS_SHOWN]) if a],
+        terms=[site.term_link(site.data.by_id[i], root)
+               for i in pair.term_ids if i in site.data.by_id][:QA_TERMS_SHOWN],
+    )
 
 
 def home_page(site: Site, common: dict[str, Any]) -> Page:
@@ -278,7 +291,7 @@ def category_page(site: Site, category: str, common: dict[str, Any]) -> Page:
     terms = [t for t in site.data.terms if t.category == category]
     return Page(category_url(category), "category.html", {
         **common, "root": root, "title": category, "category": category,
-        "terms": [{**site.term_link(t, root), "definition": (t.best_definition[0] or "")[:120]} for t in terms],
+        "terms": [{**vars(site.term_link(t, root)), "definition": (t.best_definition[0] or "")[:120]} for t in terms],
         "reading_url": root + reading_url(category),
     })
 
@@ -292,7 +305,7 @@ def reading_page(site: Site, topic: str | None, common: dict[str, Any]) -> Page:
         "topics": [{"name": name, "url": root + reading_url(name)} for name in topics],
         "all_url": root + reading_url(None),
         "steps": [{
-            **site.term_link(step.term, root),
+            **vars(site.term_link(step.term, root)),
             "definition_html": site.html(step.definition, root) if step.definition else None,
             "reviewed": step.reviewed,
             "prerequisites": [site.term_link(site.data.by_id[i], root) for i in step.prerequisites],
