@@ -16,8 +16,10 @@ STATUSES = ("candidate", "approved", "rejected", "merged", "all")
 @click.command("extract")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=str),
               help="Rules folder (default: the repository's rules/).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes that segment new texts (default: every core, or $KB_WORKERS).")
 @db_option
-def extract_command(rules_dir: str | None, db_url: str) -> None:
+def extract_command(rules_dir: str | None, workers: int | None, db_url: str) -> None:
     """Extract candidate terms, mentions, definitions and Q&A from the ingested messages.
 
     Re-runnable: extraction output is recomputed, curator decisions are never changed.
@@ -39,7 +41,7 @@ def extract_command(rules_dir: str | None, db_url: str) -> None:
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        report = extract(engine, rules_dir=rules_dir, on_progress=on_progress)
+        report = extract(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers)
     terms = report.terms
     seg = terms.segments
     table = Table(title="kb extract", header_style="bold")

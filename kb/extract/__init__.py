@@ -19,16 +19,17 @@ class ExtractReport:
 
 
 def extract(engine: Engine, rules_dir: str | None = None,
-            on_progress: Callable[[str, int, int], None] | None = None) -> ExtractReport:
+            on_progress: Callable[[str, int, int], None] | None = None, workers: int | None = None) -> ExtractReport:
     """Run term extraction, then the Q&A extractor, over every message in the database.
 
-    ``on_progress(stage, done, total)`` is called as each stage advances.
+    ``on_progress(stage, done, total)`` is called as each stage advances. ``workers``: processes
+    that segment uncached texts (default: every core).
 
     Re-runnable: only extraction output changes; curator decisions are never touched.
     """
     from kb.extract.run import extract_terms
 
-    terms = extract_terms(engine, rules_dir=rules_dir, on_progress=on_progress)
+    terms = extract_terms(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers)
     try:
         from kb.extract.qa import extract_qa
     except ModuleNotFoundError as exc:  # the Q&A extractor is written separately

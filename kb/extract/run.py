@@ -32,8 +32,11 @@ class TermReport:
 
 
 def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Progress | None = None,
-                  rules: TermRules | None = None) -> TermReport:
-    """Find, rank and store candidate terms, their mentions and candidate definitions."""
+                  rules: TermRules | None = None, workers: int | None = None) -> TermReport:
+    """Find, rank and store candidate terms, their mentions and candidate definitions.
+
+    ``workers``: processes that segment uncached texts (default: every core; see kb.nlp.parallel).
+    """
     rules = rules or load_term_rules(rules_dir)
     report = TermReport()
     clock = time.perf_counter()
@@ -51,7 +54,8 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
     words = user_dictionary(engine)
     phrases = sorted({p for rule in rules.phrases for p in rule.phrases})
     seg_progress = (lambda done, total: on_progress("segment", done, total)) if on_progress else None
-    segmented, report.segments = segment_texts(engine, [m.text for m in messages] + phrases, words, seg_progress)
+    segmented, report.segments = segment_texts(engine, [m.text for m in messages] + phrases, words, seg_progress,
+                                               workers=workers)
     docs = [segmented.get(m.text, []) for m in messages]
     lap("segment")
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kb.nlp.parallel import cut_many
 from kb.store.bulk import insert_many
 from kb.store.models import Alias, Segment, Setting, Term
 
@@ -79,7 +80,8 @@ def _changed_words_regex(words: set[str]) -> re.Pattern[str] | None:
 
 def segment_texts(engine: Engine, texts: Iterable[str], words: Iterable[str] | None = None,
                   on_progress: Callable[[int, int], None] | None = None,
-                  segmenter: Segmenter | None = None) -> tuple[dict[str, list[str]], SegmentStats]:
+                  segmenter: Segmenter | None = None,
+                  workers: int | None = None) -> tuple[dict[str, list[str]], SegmentStats]:
     """Tokens of every text (cached in ``segments``), segmented with ``words`` as user dictionary.
 
     ``words`` defaults to user_dictionary(engine). Returns text -> tokens and what the cache did.
@@ -115,14 +117,11 @@ def segment_texts(engine: Engine, texts: Iterable[str], words: Iterable[str] | N
             stale.append(h)
 
     todo = sorted(t for t in unique if t not in result)
-    segmenter = segmenter or Segmenter(words)
     new_rows = []
-    for index, text in enumerate(todo, 1):
-        tokens = segmenter.cut(text)
+    # many texts are cut by worker processes (kb.nlp.parallel; ``workers`` defaults to every core)
+    for text, tokens in cut_many(todo, words, workers=workers, segmenter=segmenter, on_progress=on_progress):
         result[text] = tokens
         new_rows.append({"text_hash": text_hash(text), "dict_hash": current, "tokens": tokens})
-        if on_progress and (index % 500 == 0 or index == len(todo)):
-            on_progress(index, len(todo))
     stats.segmented = len(todo)
 
     table = Segment.__table__

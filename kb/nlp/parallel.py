@@ -1,0 +1,106 @@
+"""Segmenting many texts on every core: a pool of worker processes, each loading pkuseg once.
+
+pkuseg is pure CPU work per text, deterministic and independent of other texts, so
+the texts can be cut in any order by any process and give exactly the tokens one
+process would. The parent sends chunks of texts to the workers and receives each
+chunk's tokens back in order, so a caller can write the cache as results arrive.
+
+The model (about 800 MB in memory, most of it pkuseg's feature dictionary, and many
+seconds to load) is loaded once, in this process, before the workers are forked: they
+share its pages copy-on-write instead of loading their own copy (``gc.freeze`` keeps the
+garbage collector from touching, and so copying, them). When this process had not
+loaded the model before, it is released again once the texts are cut.
+
+Few texts (below ``MIN_PARALLEL``) or one worker: the texts are cut in this process,
+which avoids starting processes.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+
+CHUNK = 1000          # texts per task sent to a worker
+MIN_PARALLEL = 4000   # fewer texts than this are cut in this process
+
+_worker_segmenter = None  # the Segmenter of a worker process (set by _init)
+
+
+def default_workers() -> int:
+    """$KB_WORKERS if set, else the number of cores this process may use."""
+    env = os.environ.get("KB_WORKERS")
+    if env and env.strip().isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def _init(words: list[str]) -> None:
+    global _worker_segmenter
+    from kb.nlp.segment import Segmenter
+
+    _worker_segmenter = Segmenter(words)
+    _worker_segmenter.cut("预热")  # load the model now, not inside the first task
+
+
+def _cut_chunk(texts: list[str]) -> list[list[str]]:
+    cut = _worker_segmenter.cut
+    return [cut(text) for text in texts]
+
+
+def _context():
+    """fork where the platform has it (workers start in milliseconds and share the parent's imports)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | None = None,
+             segmenter=None, on_progress: Callable[[int, int], None] | None = None,
+             min_parallel: int | None = None, chunk: int | None = None) -> Iterator[tuple[str, list[str]]]:
+    """(text, tokens) for every text, in the order given, cut by ``workers`` processes.
+
+    ``workers`` defaults to default_workers(); fewer than ``min_parallel`` texts (default
+    MIN_PARALLEL) are cut here. A ``segmenter`` given (anything with ``cut``) means: cut here,
+    with it. Workers use a Segmenter(words) and get ``chunk`` texts (default CHUNK) per task.
+    """
+    total = len(texts)
+    workers = default_workers() if workers is None else max(int(workers), 1)
+    min_parallel = MIN_PARALLEL if min_parallel is None else min_parallel
+    chunk = CHUNK if chunk is None else chunk
+    done = 0
+    if workers == 1 or total < max(min_parallel, 1) or segmenter is not None:
+        if segmenter is None:
+            from kb.nlp.segment import Segmenter
+
+            segmenter = Segmenter(words)
+        for text in texts:
+            yield text, segmenter.cut(text)
+            done += 1
+            if on_progress and (done % 500 == 0 or done == total):
+                on_progress(done, total)
+        return
+    chunk = max(1, min(chunk, -(-total // (workers * 4))))  # at least 4 tasks a worker: even load
+    pieces = [list(texts[i:i + chunk]) for i in range(0, total, chunk)]
+    context = _context()
+    from kb.nlp.segment import _base_model
+
+    had_model = _base_model.cache_info().currsize > 0
+    if context.get_start_method() == "fork":
+        _base_model()  # loaded once here; the forked workers share it
+        gc.freeze()
+    try:
+        with context.Pool(min(workers, len(pieces)), initializer=_init, initargs=(list(words),)) as pool:
+            for piece, tokens in zip(pieces, pool.imap(_cut_chunk, pieces)):
+                yield from zip(piece, tokens)
+                done += len(piece)
+                if on_progress:
+                    on_progress(done, total)
+    finally:
+        if context.get_start_method() == "fork":
+            gc.unfreeze()
+        if not had_model:
+            _base_model.cache_clear()
