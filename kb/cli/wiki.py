@@ -35,3 +35,5 @@ def print_report(console, report) -> None:
     console.print(f"wiki: {report.pages} pages ({report.terms} terms, {report.days} chat days) "
                   f"in {report.seconds['total']:.1f} s")
     console.print(f"open {report.index}", soft_wrap=True)
+    if getattr(report, "unchanged", 0) or getattr(report, "removed", 0):  # an earlier build was there
+        console.print(f"pages: {report.written:,} written, {report.unchanged:,} unchanged, {report.removed:,} removed")

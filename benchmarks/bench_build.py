@@ -1,0 +1,192 @@
+"""Benchmark of full-archive builds: segmentation floor, cold build, warm extract, one-day incremental
+build, wiki render and lookup; seconds, ratio to the floor, and peak memory of each stage.
+
+Every stage runs as its own process (``kb ...`` through ``python -m kb``), so its memory is its
+own. Peak memory is sampled every 0.1 s as the memory of the stage's whole process tree (the kb
+process and its segmentation workers: the sum of their PSS, so pages a forked worker shares with
+its parent count once).
+
+Steps, on a copy of the corpus logs in a temporary folder (the corpus itself is never written):
+1. cold build: ``kb build`` of every log but the last day of one group into a fresh SQLite database
+   and site folder (717 of 718 days: the held-out day is the incremental one);
+2. floor: every distinct message text the build segments (kinds text and quote, masked as the
+   extractor masks them) through pkuseg on all cores, model loading in each worker included;
+3. warm extract: ``kb extract`` again, nothing changed;
+4. incremental: the held-out day is copied back and ``kb build`` runs again;
+5. wiki: ``kb wiki`` of the whole database into a new, empty folder;
+6. lookup: ``kb lookup`` of a frequent term.
+
+Usage: python benchmarks/bench_build.py [--logs PATH] [--workers N] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LOGS = ROOT.parent / "shared" / "corpus" / "logs"
+
+
+def _pss(pid: int) -> int:
+    """Proportional resident bytes of a process: pages shared with its forked workers count once in all."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory(pid: int) -> int:
+    """Memory of a process and all its descendants: the sum of their PSS (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += _pss(p)
+        todo.extend(children.get(p, []))
+    return total
+
+
+def run_stage(args: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run a command; its wall seconds, peak memory of its process tree (MiB), and its output."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})}, cwd=ROOT)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_memory(proc.pid))
+            stop.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{out}\n{err}")
+    return {"seconds": wall, "peak_mib": peak / 2**20, "out": out}
+
+
+def kb(*args: str) -> list[str]:
+    return [sys.executable, "-m", "kb", *args]
+
+
+def floor(db_url: str, workers: int | None) -> None:
+    """The segmentation floor, in this (sub)process: prints JSON {seconds, texts}."""
+    import sqlalchemy as sa
+
+    from kb.extract.terms import mask
+    from kb.nlp.parallel import cut_many
+    from kb.store.models import Message
+
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        texts = sorted({mask(t) for t in conn.execute(
+            sa.select(Message.text).where(Message.kind.in_(("text", "quote")))).scalars() if t and t.strip()})
+    texts = [t for t in texts if t.strip()]
+    started = time.perf_counter()
+    n = sum(1 for _ in cut_many(texts, [], workers=workers))
+    print(json.dumps({"seconds": time.perf_counter() - started, "texts": n}))
+
+
+def hold_out(logs: Path, copy: Path) -> Path:
+    """Copy the logs, all but the last day of the group with most days; return that day's file."""
+    shutil.copytree(logs, copy)
+    groups = sorted((d for d in copy.iterdir() if d.is_dir()), key=lambda d: -len(list(d.iterdir())))
+    last = sorted(p for p in groups[0].iterdir() if p.is_file())[-1]
+    held = copy.parent / "held" / last.parent.name
+    held.mkdir(parents=True)
+    shutil.move(str(last), held / last.name)
+    return held / last.name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--logs", type=Path, default=LOGS)
+    parser.add_argument("--workers", type=int, default=None, help="segmentation processes (default: every core)")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--floor", metavar="DB_URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.floor:
+        floor(args.floor, args.workers)
+        return
+    if not args.logs.is_dir():
+        raise SystemExit(f"{args.logs}: corpus logs not found")
+
+    work = Path(tempfile.mkdtemp(prefix="kb-bench-build-")) if args.keep is None else args.keep
+    work.mkdir(parents=True, exist_ok=True)
+    env = {"KB_WORKERS": str(args.workers)} if args.workers else {}
+    try:
+        logs = work / "logs"
+        held = hold_out(args.logs, logs)
+        db = f"sqlite:///{work / 'kb.sqlite'}"
+        site = str(work / "site")
+        files = sum(1 for _ in logs.rglob("*") if _.is_file())
+        print(f"corpus: {args.logs} ({files} files built cold, then {held.parent.name}/{held.name} added)")
+        print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, workers "
+              f"{args.workers or 'all'}, load {os.getloadavg()[0]:.1f} at start, "
+              f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+        results: dict[str, dict] = {}
+        results["cold build"] = run_stage(kb("build", str(logs), "--out", site, "--db", db), env)
+        stage = run_stage([sys.executable, str(Path(__file__).resolve()), "--floor", db]
+                          + (["--workers", str(args.workers)] if args.workers else []))
+        stage.update(json.loads(stage["out"]))
+        results["segmentation floor"] = stage
+        results["warm extract"] = run_stage(kb("extract", "--db", db), env)
+        shutil.copy(held, logs / held.parent.name / held.name)
+        results["incremental build (+1 day)"] = run_stage(kb("build", str(logs), "--out", site, "--db", db), env)
+        results["wiki render"] = run_stage(kb("wiki", "--out", str(work / "site-fresh"), "--db", db))
+        results["lookup"] = run_stage(kb("lookup", "备付金", "--db", db))
+        base = results["segmentation floor"]["seconds"]
+        print(f"floor: {results['segmentation floor']['texts']:,} distinct texts")
+        print(f"{'stage':<28} {'seconds':>8} {'× floor':>8} {'peak memory':>12}")
+        for name in ("segmentation floor", "cold build", "warm extract", "incremental build (+1 day)",
+                     "wiki render", "lookup"):
+            r = results[name]
+            print(f"{name:<28} {r['seconds']:8.2f} {r['seconds'] / base:8.2f} {r['peak_mib']:8.0f} MiB")
+        cold = results["cold build"]["seconds"]
+        print(f"checks: cold ≤ 1.3× floor: {cold / base:.2f}; warm extract ≤ 0.15× cold: "
+              f"{results['warm extract']['seconds'] / cold:.2f}; incremental ≤ 5 s: "
+              f"{results['incremental build (+1 day)']['seconds']:.1f}; peak ≤ 2 GiB: "
+              f"{max(r['peak_mib'] for r in results.values()):.0f} MiB")
+        print(f"load {os.getloadavg()[0]:.1f} at end")
+        print("--- incremental build output ---")
+        print(results["incremental build (+1 day)"]["out"].rstrip())
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Segmentation in worker processes gives exactly what one process gives: tokens, and a whole build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from kb.cli import main
+from kb.nlp import Segmenter, parallel
+from kb.store import open_db
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXTS = ["小额支付系统的清算时间是几点", "我们做了快捷支付断直连改造", "网联清算平台已经上线",
+         "他们用收单外包服务机构做拓展", "T+0 结算 和D0有区别", "备付金集中存管以后怎么对账？", "好的", "ok"] * 3
+
+
+@pytest.fixture
+def pools(monkeypatch):
+    """Counts the worker pools started (so a test knows its texts really went to processes)."""
+    started = []
+    real = parallel._context
+
+    def counting():
+        context = real()
+        original = context.Pool
+
+        class Ctx:
+            def get_start_method(self):
+                return context.get_start_method()
+
+            def Pool(self, processes, **kwargs):  # noqa: N802 - multiprocessing's name
+                started.append(processes)
+                return original(processes, **kwargs)
+        return Ctx()
+
+    monkeypatch.setattr(parallel, "_context", counting)
+    return started
+
+
+@pytest.mark.parametrize("words", [[], ["断直连", "备付金集中存管"]])
+def test_workers_cut_like_one_process(pools, words):
+    one = Segmenter(words)
+    got = list(parallel.cut_many(TEXTS, words, workers=2, min_parallel=1, chunk=3))
+    assert pools == [2]
+    assert got == [(text, one.cut(text)) for text in TEXTS]
+
+
+@pytest.mark.parametrize("workers, n_texts, min_parallel, pooled", [
+    (1, 30, 1, False),     # one worker: this process
+    (2, 5, 10, False),     # too few texts: this process
+    (2, 30, 10, True),
+])
+def test_when_workers_are_used(pools, workers, n_texts, min_parallel, pooled):
+    texts = [f"第{i}笔代付交易" for i in range(n_texts)]
+    done = []
+    out = list(parallel.cut_many(texts, workers=workers, min_parallel=min_parallel, chunk=4,
+                                 on_progress=lambda d, t: done.append((d, t))))
+    assert [t for t, _ in out] == texts
+    assert bool(pools) is pooled
+    assert done[-1] == (n_texts, n_texts)
+
+
+def test_default_workers_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("KB_WORKERS", "3")
+    assert parallel.default_workers() == 3
+    monkeypatch.delenv("KB_WORKERS")
+    assert parallel.default_workers() >= 1
+
+
+TABLES = {
+    "terms": "SELECT key, canonical, status, score, signals, n_mentions FROM terms ORDER BY key",
+    "aliases": "SELECT t.key, a.alias, a.origin FROM aliases a JOIN terms t ON t.id = a.term_id ORDER BY 1, 2",
+    "mentions": "SELECT t.key, m.message_id, m.start, m.\"end\", m.surface FROM mentions m "
+                "JOIN terms t ON t.id = m.term_id ORDER BY 2, 3, 1",
+    "definitions": "SELECT t.key, d.message_id, d.text, d.pattern, d.score FROM definitions d "
+                   "JOIN terms t ON t.id = d.term_id ORDER BY 2, 1, 4",
+    "segments": "SELECT text_hash, dict_hash, tokens FROM segments ORDER BY text_hash",
+    "qa": "SELECT p.question_id, p.score, p.signals, a.message_id, a.rank, a.score FROM qa_pairs p "
+          "LEFT JOIN qa_answers a ON a.pair_id = p.id ORDER BY 1, 5",
+    "qa_terms": "SELECT p.question_id, t.key FROM qa_terms q JOIN qa_pairs p ON p.id = q.pair_id "
+                "JOIN terms t ON t.id = q.term_id ORDER BY 1, 2",
+}
+
+
+def dump(url: str) -> dict[str, list]:
+    engine = open_db(url)
+    with engine.connect() as conn:
+        out = {name: [tuple(row) for row in conn.execute(sa.text(sql))] for name, sql in TABLES.items()}
+    engine.dispose()
+    return out
+
+
+def site_files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_parallel_build_equals_one_process_build(tmp_path, pools, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 7)
+    results = {}
+    for workers in (1, 2):
+        url = f"sqlite:///{tmp_path / f'kb{workers}.sqlite'}"
+        site = tmp_path / f"site{workers}"
+        result = CliRunner().invoke(main, ["build", str(ROOT / "examples" / "logs"), "--out", str(site),
+                                           "--workers", str(workers), "--db", url])
+        assert result.exit_code == 0, result.output
+        results[workers] = dump(url), site_files(site)
+    assert pools == [2]  # only the second build used processes
+    one, two = results[1][0], results[2][0]
+    assert one["terms"] and one["mentions"] and one["segments"] and one["qa"]
+    for name in TABLES:
+        assert two[name] == one[name], name
+    assert results[2][1] == results[1][1]
