@@ -143,8 +143,9 @@ def excluded_by(text: str, rules: QARules) -> str | None:
     return next((rule.name for rule in rules.exclusions if rule.search(body)), None)
 
 
-def is_non_answer(text: str, rules: QARules) -> bool:
-    body = clean(text)
+def is_non_answer(text: str, rules: QARules, mentions: list[str] | tuple[str, ...] = ()) -> bool:
+    """Whether a reply cannot be an answer: too short once @names and emoji are gone, or chatter."""
+    body = clean(text, mentions)
     if len(body) < rules.answer_min_chars:
         return True
     return any(rule.search(body) for rule in rules.non_answers)
@@ -235,7 +236,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         return []
     quoted = {i: find_quoted(messages, i) for i, m in enumerate(messages) if m.kind == "quote" and m.quoted_text}
     grams = [m.grams for m in messages]
-    non_answer = [m.kind not in ("text", "quote", "link") or is_non_answer(m.text, rules) for m in messages]
+    non_answer = [m.kind not in ("text", "quote", "link") or is_non_answer(m.text, rules, m.mentions) for m in messages]
     for i in range(1, n):  # the export sometimes repeats a message under a second nickname
         if messages[i].text == messages[i - 1].text and messages[i].time == messages[i - 1].time:
             non_answer[i] = True
