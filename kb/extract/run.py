@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 
 from kb.extract import definitions as defs
 from kb.extract.store import StoreReport, mention_keys, replace_output, upsert_terms
-from kb.extract.terms import KeyIndex, load_messages, merge, rule_hits, score_candidates, speaker_keys, \
-    statistical_candidates
+from kb.extract.terms import KeyIndex, load_messages, merge, phrase_variants, rule_hits, score_candidates, \
+    speaker_keys, statistical_candidates
 from kb.nlp import SegmentStats, segment_texts, user_dictionary
 from kb.rules.terms import TermRules, load_term_rules
 from kb.store.normalize import term_key
@@ -52,7 +52,7 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
     lap("load")
 
     words = user_dictionary(engine)
-    phrases = sorted({p for rule in rules.phrases for p in rule.phrases})
+    phrases = sorted({v for rule in rules.phrases for p in rule.phrases for v in phrase_variants(p)})
     seg_progress = (lambda done, total: on_progress("segment", done, total)) if on_progress else None
     segmented, report.segments = segment_texts(engine, [m.text for m in messages] + phrases, words, seg_progress,
                                                workers=workers)
@@ -64,7 +64,7 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
     lap("statistics")
     ruled = rule_hits(docs, messages, rules, {p: segmented.get(p, [p]) for p in phrases}, on_progress)
     lap("rules")
-    cands = merge(stat, ruled, rules, rules.settings["min_freq"])
+    cands = merge(stat, ruled, rules, rules.settings["min_freq"], exclude)
 
     # definitions name terms: being defined somewhere is a signal
     cand_keys = {key: 0 for key in cands}

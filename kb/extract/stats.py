@@ -18,9 +18,10 @@ from functools import lru_cache
 from pathlib import Path
 
 SEP = "\x1f"  # joins the tokens of an n-gram key
+LATIN_SPECIFICITY = 7.0  # latin strings have no general frequency here: acronyms in Chinese chat are mostly jargon
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
-_WORDISH = re.compile(r"^[\u3400-\u9fffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+$")
+_WORDISH = re.compile(r"^[\u3400-\u9fffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u2160-\u217f]+$")
 _DIGITS = re.compile(r"^[0-9\uff10-\uff19]+$")
 
 
@@ -75,11 +76,13 @@ def clause_spans(tokens: Sequence[str]) -> list[tuple[int, int]]:
 
 
 def count_ngrams(docs: Iterable[Sequence[str]], max_n: int, max_chars: int, can_edge: set[str] | frozenset[str],
-                 min_freq: int) -> NgramStats:
+                 min_freq: int, no_inner: set[str] | frozenset[str] = frozenset()) -> NgramStats:
     """Count candidate n-grams (1..max_n tokens inside a clause whose edge tokens may start/end a term).
 
-    ``can_edge`` holds tokens that may NOT be at an edge (stop words). Unigrams are
-    counted for every word token (PMI needs them).
+    ``can_edge`` holds tokens that may NOT be at an edge (stop words), ``no_inner`` tokens
+    that may not be anywhere in an n-gram (的, 和). Unigrams are counted for every word
+    token (PMI needs them). N-grams with latin letters are kept below ``min_freq`` so that
+    their variants (p2p, P2P) can add up.
     """
     stats = NgramStats()
     docs = list(docs)
@@ -97,7 +100,7 @@ def count_ngrams(docs: Iterable[Sequence[str]], max_n: int, max_chars: int, can_
                 chars = 0
                 for j in range(i, min(end, i + max_n)):
                     chars += len(tokens[j])
-                    if chars > max_chars:
+                    if chars > max_chars or tokens[j] in no_inner:
                         break
                     if tokens[j] in stop:
                         continue
@@ -105,7 +108,7 @@ def count_ngrams(docs: Iterable[Sequence[str]], max_n: int, max_chars: int, can_
                         continue
                     counts[SEP.join(tokens[i:j + 1])] += 1
     # keep the frequent ones only
-    stats.counts = Counter({k: c for k, c in counts.items() if c >= min_freq})
+    stats.counts = Counter({k: c for k, c in counts.items() if c >= min_freq or _LATIN.search(k)})
     return stats
 
 
@@ -181,16 +184,35 @@ def c_values(freqs: dict[str, int]) -> dict[str, float]:
     return out
 
 
-def specificity(tokens: Sequence[str], domain: Counter, n_domain: int) -> float:
-    """log2 of a string's relative frequency in the corpus over general Chinese (per token, averaged)."""
-    general, n_general = general_frequencies()
+def general_probability(tokens: Sequence[str]) -> float:
+    """Probability of a string in general Chinese: its own frequency when it is a dictionary word,
+    else the product of its parts' (each token, or each character of an unknown token), smoothed."""
+    general, total = general_frequencies()
+    whole = "".join(tokens)
+    if whole in general:
+        return (general[whole] + 1) / total
+    p = 1.0
+    for token in tokens:
+        if token in general or len(token) == 1:
+            p *= (general.get(token, 0) + 1) / total
+        else:
+            for char in token:
+                p *= (general.get(char, 0) + 1) / total
+    return p
 
-    def one(word: str, count: int) -> float:
-        p_dom = (count + 1) / n_domain
-        p_gen = (general.get(word, 0) + 1) / n_general
-        return math.log2(p_dom / p_gen)
 
-    values = [one(t, domain.get(t, 0)) for t in tokens if _CJK.search(t) or _LATIN.search(t)]
-    if not values:
+def specificity(tokens: Sequence[str], freq: int, n_domain: int) -> float:
+    """log2 of how much more often a string occurs in the corpus than in general Chinese.
+
+    The general probability of a string that is not a dictionary word is the product of
+    its parts' probabilities (what independence predicts), so 有的 (有 × 的) scores low and
+    反洗钱 (反 × 洗钱) high. Latin-only strings have no general frequency here: they get 0 plus
+    their corpus frequency's share.
+    """
+    words = [t for t in tokens if _CJK.search(t) or _LATIN.search(t)]
+    if not words:
         return 0.0
-    return sum(values) / len(values)
+    p_dom = (freq + 1) / max(n_domain, 1)
+    if not any(_CJK.search(t) for t in words):
+        return LATIN_SPECIFICITY  # latin: no general reference
+    return math.log2(p_dom / general_probability(words))

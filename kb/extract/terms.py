@@ -47,6 +47,7 @@ class Msg:
     speaker: str
     text: str          # masked text (offsets are those of the stored text)
     question: bool
+    nickname: str = ""  # the speaker as written
 
 
 @dataclass
@@ -79,16 +80,18 @@ def load_messages(engine: Engine, question_cues: re.Pattern[str] | None) -> list
             if not text or not text.strip():
                 continue
             question = bool(question_cues.search(text)) if question_cues else ("?" in text or "？" in text)
-            out.append(Msg(mid, day.isoformat() if day else "", name or speaker or "", mask(text), question))
+            out.append(Msg(mid, day.isoformat() if day else "", name or speaker or "", mask(text), question,
+                           speaker or ""))
     return out
 
 
 def speaker_keys(messages: Sequence[Msg]) -> set[str]:
-    """Keys of the speakers' names (and their parts): never terms."""
+    """Keys of the speakers' names (a nickname's first part) that are not ordinary words: never terms."""
+    general, _total = st.general_frequencies()
     keys = set()
-    for speaker in {m.speaker for m in messages}:
-        for part in re.split(r"[-_\s·—|/（）()]+", speaker):
-            if len(part) >= 2:
+    for speaker in {m.speaker for m in messages} | {m.nickname for m in messages}:
+        for part in {speaker, re.split(r"[-_\s·—|/（）()]+", speaker)[0]}:  # the name, not the company
+            if len(part) >= 2 and part not in general and part.lower() not in general:
                 keys.add(term_key(part))
     return keys
 
@@ -100,10 +103,16 @@ def statistical_candidates(docs: list[list[str]], messages: list[Msg], rules,
     """Frequent n-grams that pass the stop lists, with PMI, entropy, C-value and their messages."""
     s = rules.settings
     stop = set(rules.stop.words) | set(rules.stop.chars)
-    counted = st.count_ngrams(docs, s["max_tokens"], s["max_chars"], stop, s["min_freq"])
+    counted = st.count_ngrams(docs, s["max_tokens"], s["max_chars"], stop, s["min_freq"], set(rules.stop.chars))
     stop_keys = {term_key(t) for t in rules.stop.terms}
+    # variants add up: a key is kept when all its surfaces together are frequent enough
+    totals: Counter = Counter()
+    for key, count in counted.counts.items():
+        totals[term_key(key.replace(st.SEP, ""))] += count
     keys = set()
     for key in counted.counts:
+        if totals[term_key(key.replace(st.SEP, ""))] < s["min_freq"]:
+            continue
         surface = key.replace(st.SEP, "")
         norm = term_key(surface)
         if norm in stop_keys or norm in exclude or rules.stop.is_noise(surface):
@@ -167,6 +176,11 @@ def statistical_candidates(docs: list[list[str]], messages: list[Msg], rules,
 
 # ---------------------------------------------------------------- rules
 
+def phrase_variants(phrase: str) -> list[str]:
+    """A phrase as written, in lower case and in upper case (the segmenter may cut each differently)."""
+    return list(dict.fromkeys([phrase, phrase.lower(), phrase.upper()]))
+
+
 def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: dict[str, list[str]],
               on_progress: Progress | None = None) -> dict[str, Candidate]:
     """Candidates found by the phrase, token-pattern and regex rules."""
@@ -193,20 +207,28 @@ def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: 
         weights: dict[str, float] = {}
         for rule in rules.phrases:
             weights[rule.name] = rule.weight
-            docs_ = [make_doc(vocab, phrase_tokens.get(p) or [p]) for p in rule.phrases]
-            phrase_matcher.add(rule.name, docs_)
+            # a phrase and its lower/upper-case forms, each as the segmenter cuts it
+            docs_ = {tuple(phrase_tokens.get(v) or [v]) for p in rule.phrases for v in phrase_variants(p)}
+            phrase_matcher.add(rule.name, [make_doc(vocab, list(t)) for t in sorted(docs_)])
         matcher = Matcher(vocab)
         for rule in rules.token_patterns:
             weights[rule.name] = rule.weight
             matcher.add(rule.name, [list(p) for p in rule.patterns])
         strings = vocab.strings
         total = len(docs)
+        token_rules = {rule.name for rule in rules.token_patterns}
+        stop = set(rules.stop.words) | set(rules.stop.chars)
         for index, tokens in enumerate(docs):
             if not tokens:
                 continue
             doc = make_doc(vocab, tokens)
-            for match_id, start, end in [*phrase_matcher(doc), *matcher(doc)]:
+            found = phrase_matcher(doc) if len(phrase_matcher) else []
+            if len(matcher):
+                found = [*found, *matcher(doc)]
+            for match_id, start, end in found:
                 name = strings[match_id]
+                if name in token_rules and (doc[start].text in stop or doc[end - 1].text in stop):
+                    continue  # a token pattern does not make a term of 以后备付金 or 怎么记账
                 hit(doc[start:end].text, index, name, weights[name])
             if on_progress and index % 5000 == 0:
                 on_progress("rules", index, total)
@@ -219,11 +241,20 @@ def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: 
 
 # ---------------------------------------------------------------- merging and scoring
 
-def merge(stat: dict[str, Candidate], ruled: dict[str, Candidate], rules, min_freq: int) -> dict[str, Candidate]:
-    """One candidate per key; abbreviations folded into the term they abbreviate."""
+def merge(stat: dict[str, Candidate], ruled: dict[str, Candidate], rules, min_freq: int,
+          exclude: set[str] = frozenset()) -> dict[str, Candidate]:
+    """One candidate per key; abbreviations folded into the term they abbreviate.
+
+    Matches of token patterns and regexes pass the stop lists like statistical candidates;
+    phrases are the user's explicit choice and always count.
+    """
     out = dict(stat)
+    stop_keys = {term_key(t) for t in rules.stop.terms} | set(exclude)
+    phrase_names = {r.name for r in rules.phrases}
     for key, cand in ruled.items():
-        phrase_rule = any(name in {r.name for r in rules.phrases} for name in cand.rules)
+        phrase_rule = any(name in phrase_names for name in cand.rules)
+        if not phrase_rule and (key in stop_keys or rules.stop.is_noise(cand.canonical)):
+            continue
         if key in out:
             target = out[key]
             target.rules.update(cand.rules)
@@ -268,11 +299,11 @@ def score_candidates(cands: dict[str, Candidate], messages: list[Msg], unigrams:
         questions = sum(1 for i in idx if messages[i].question)
         canonical = cand.canonical
         tokens = segment(canonical)
-        spec = st.specificity(tokens, unigrams, max(n_tokens, 1))
-        entropy = cand.entropy if cand.entropy is not None else 1.5
+        spec = st.specificity(tokens, cand.freq, max(n_tokens, 1))
+        entropy = cand.entropy if cand.entropy is not None else 2.0  # found by rules only
         pmi = cand.pmi
-        base = math.log2(1 + cand.cvalue) + 0.5 * math.log2(1 + days) + 0.5 * math.log2(1 + speakers)
-        spec_f = _clamp((spec - 1.0) / 6.0, 0.05, 1.0)
+        base = 0.7 * math.log2(1 + cand.cvalue) + 0.5 * math.log2(1 + days) + 0.5 * math.log2(1 + speakers)
+        spec_f = _clamp((spec - 2.0) / 6.0, 0.05, 1.0)
         bound_f = _clamp(entropy / 2.0, 0.15, 1.0)
         coh_f = 1.0 if pmi is None else _clamp(pmi / 5.0, 0.2, 1.0)
         q_rate = questions / max(len(idx), 1)

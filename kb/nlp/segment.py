@@ -13,10 +13,12 @@ is segmented again.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -47,8 +49,20 @@ def user_dictionary(engine: Engine) -> list[str]:
     return sorted({w.strip() for w in [*names, *aliases] if w and w.strip() and not any(c.isspace() for c in w.strip())})
 
 
+@lru_cache(maxsize=1)
+def _base_model():
+    """pkuseg's default model, loaded once per process (a few seconds)."""
+    import pkuseg
+
+    return pkuseg.pkuseg(user_dict=[])
+
+
 class Segmenter:
-    """pkuseg's default model with a user dictionary; the model loads on first use."""
+    """pkuseg's default model with a user dictionary; the model loads on first use.
+
+    The model is shared by all segmenters of a process; each has its own user
+    dictionary (pkuseg 0.0.25 keeps it in its ``preprocesser``, a trie over the words).
+    """
 
     def __init__(self, words: Iterable[str] = ()) -> None:
         self.words = sorted(set(words))
@@ -58,7 +72,9 @@ class Segmenter:
         if self._model is None:
             import pkuseg
 
-            self._model = pkuseg.pkuseg(user_dict=self.words)
+            model = copy.copy(_base_model())
+            model.preprocesser = pkuseg.Preprocesser(self.words)
+            self._model = model
         return self._model.cut(text)
 
 
