@@ -22,11 +22,11 @@ from kb.publish.data import Data, MessageInfo, SourceInfo, TermInfo
 from kb.publish.text import TermMatcher, link, mask, render, safe_url
 
 EXAMPLES_SHOWN = 5
-QA_SHOWN = 5
-RELATED_SHOWN = 12
-DAYS_SHOWN = 15
+QA_SHOWN = 3  # on a term page
+RELATED_SHOWN = 10
+DAYS_SHOWN = 10
 QA_PER_PAGE = 500
-QA_ANSWERS_SHOWN = 3
+QA_ANSWERS_SHOWN = 2
 QA_TERMS_SHOWN = 6
 _SLUG = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -213,7 +213,7 @@ def term_page(site: Site, term: TermInfo, common: dict[str, Any]) -> Page:
             "candidate_definitions": candidate_definitions, "mentions": term.n_mentions,
         },
         "examples": examples,
-        "qa": [qa_item(site, pair_id, root) for pair_id in term.qa[:QA_SHOWN]],
+        "qa": [qa_item(site, pair_id, root, with_terms=False) for pair_id in term.qa[:QA_SHOWN]],
         "related": [site.term_link(t, root) for t in related_terms(site, term)],
         "days": days,
     }
@@ -232,14 +232,14 @@ def related_terms(site: Site, term: TermInfo) -> list[TermInfo]:
     return [site.data.by_id[i] for i in list(seen)[:RELATED_SHOWN]]
 
 
-def qa_item(site: Site, pair_id: int, root: str) -> dict[str, Any]:
+def qa_item(site: Site, pair_id: int, root: str, with_terms: bool = True) -> Item:
     pair = site.data.qa[pair_id]
     return Item(
         id=pair.id, score=round(pair.score, 2),
         question=site.message(pair.question_id, root),
         answers=[a for a in (site.message(i, root) for i in pair.answer_ids[:QA_ANSWERS_SHOWN]) if a],
         terms=[site.term_link(site.data.by_id[i], root)
-               for i in pair.term_ids if i in site.data.by_id][:QA_TERMS_SHOWN],
+               for i in pair.term_ids if i in site.data.by_id][:QA_TERMS_SHOWN] if with_terms else [],
     )
 
 

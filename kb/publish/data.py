@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from kb.publish import pinyin as py
 from kb.store.models import (
-    Alias, Definition, QAAnswer, QAPair, QATerm, Setting, Source, Term,
+    Alias, Definition, Setting, Source, Term,
 )
 
 SHOWN = ("approved", "candidate")
@@ -202,18 +202,25 @@ def _examples_from_spans(spans: dict[int, list[tuple[int, int, int]]], messages:
             days[term_id][message.source_id] += 1
     for term_id, message_ids in by_term.items():
         term = by_id[term_id]
-        term.examples = sorted(message_ids, key=lambda i: (-len(messages[i].text), i))[:EXAMPLES_PER_TERM]
+        term.examples = sorted(message_ids, key=lambda i: _example_rank(messages[i].text, i))[:EXAMPLES_PER_TERM]
         term.days = sorted(days[term_id].items(), key=lambda day: (-day[1], day[0]))
 
 
+def _example_rank(text: str, message_id: int) -> tuple:
+    """Messages of 20 to 160 characters first (a sentence or two that say something), longer ones first."""
+    size = len(text)
+    return (not 20 <= size <= 160, -size if size <= 160 else size, message_id)
+
+
 def _load_qa(session: Session, by_id: dict[int, TermInfo]) -> dict[int, QAInfo]:
-    pairs = {row.id: QAInfo(row.id, row.question_id, row.score or 0.0, [], [])
-             for row in session.execute(select(QAPair.id, QAPair.question_id, QAPair.score))}
-    for pair_id, message_id in session.execute(select(QAAnswer.pair_id, QAAnswer.message_id)
-                                               .order_by(QAAnswer.pair_id, QAAnswer.rank, QAAnswer.id)):
+    connection = session.connection()
+    pairs = {pair_id: QAInfo(pair_id, question_id, score or 0.0, [], []) for pair_id, question_id, score in
+             connection.exec_driver_sql("SELECT id, question_id, score FROM qa_pairs")}
+    for pair_id, message_id in connection.exec_driver_sql(
+            "SELECT pair_id, message_id FROM qa_answers ORDER BY pair_id, rank, id"):
         if pair_id in pairs:
             pairs[pair_id].answer_ids.append(message_id)
-    for pair_id, term_id in session.execute(select(QATerm.pair_id, QATerm.term_id)):
+    for pair_id, term_id in connection.exec_driver_sql("SELECT pair_id, term_id FROM qa_terms"):
         if pair_id in pairs and term_id in by_id:
             pairs[pair_id].term_ids.append(term_id)
             by_id[term_id].qa.append(pair_id)
