@@ -105,7 +105,8 @@ def detect_question(text: str, rules: QARules, *, has_term: bool = False, contex
     for rule in rules.exclusions:
         if rule.search(body):
             return None
-    cues = [rule for rule in rules.cues if rule.search(body)]
+    last = last_clause(body)
+    cues = [rule for rule in rules.cues if rule.search(last if rule.scope == "last_clause" else body)]
     score = cue_score(cues)
     if score < rules.threshold:
         return None
@@ -114,6 +115,15 @@ def detect_question(text: str, rules: QARules, *, has_term: bool = False, contex
     if has_term:
         score += rules.term_bonus
     return Question(min(1.0, round(score, 3)), [rule.name for rule in cues])
+
+
+_CLAUSE_END = re.compile(r"[，,。；;！!…]+")
+
+
+def last_clause(body: str) -> str:
+    """The text after the last clause break (，。；！…), ignoring breaks at the very end."""
+    parts = [p for p in _CLAUSE_END.split(body) if p.strip()]
+    return parts[-1] if parts else body
 
 
 def cue_score(cues) -> float:

@@ -17,6 +17,7 @@ QA_FILE = "qa.yaml"
 KINDS = ("phrase", "regex")
 SIGNALS = ("quote", "mention", "addressed", "proximity", "overlap", "thanks", "continuation")
 PENALTIES = ("other_target", "is_question")
+SCOPES = ("text", "last_clause")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Pattern:
     weight: float
     regex: re.Pattern[str]
     group: str | None = None  # cues of one group count once: the heaviest that matches
+    scope: str = "text"  # "text": anywhere; "last_clause": only after the last ，。；！
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.regex.search(text)
@@ -61,12 +63,12 @@ class QARules:
 
 
 def compile_pattern(name: str, kind: str, patterns: list[str] | tuple[str, ...], weight: float = 1.0,
-                    group: str | None = None) -> Pattern:
+                    group: str | None = None, scope: str = "text") -> Pattern:
     """A Pattern from already validated parts (phrases are matched literally)."""
     parts = [re.escape(p) for p in patterns] if kind == "phrase" else [f"(?:{p})" for p in patterns]
     if kind == "phrase":
         parts.sort(key=len, reverse=True)
-    return Pattern(name, kind, tuple(patterns), float(weight), re.compile("|".join(parts)), group)
+    return Pattern(name, kind, tuple(patterns), float(weight), re.compile("|".join(parts)), group, scope)
 
 
 def _number(problems: Problems, path: Path, rule: str, value: Any, *, low: float, high: float | None,
@@ -86,7 +88,7 @@ def _pattern(problems: Problems, path: Path, rule: str, data: Any, *, need_weigh
     if not isinstance(data, dict):
         problems.add(path, rule, f"must be a mapping with kind and patterns, got {type(data).__name__}")
         return None
-    known = {"name", "kind", "patterns", "weight", "group"} if need_weight else {"name", "kind", "patterns"}
+    known = {"name", "kind", "patterns", "weight", "group", "scope"} if need_weight else {"name", "kind", "patterns"}
     for key in sorted(set(data) - known, key=str):
         problems.add(path, rule, f"unknown key {key!r} (expected one of: {', '.join(sorted(known))})")
     kind = data.get("kind")
@@ -124,7 +126,11 @@ def _pattern(problems: Problems, path: Path, rule: str, data: Any, *, need_weigh
     if group is not None and (not need_weight or not isinstance(group, str) or not group):
         problems.add(path, rule, f"group must be a non-empty string on a weighted cue, got {group!r}")
         ok = False
-    return compile_pattern(rule, kind, patterns, weight, group) if ok else None
+    scope = data.get("scope", "text")
+    if scope not in SCOPES:
+        problems.add(path, rule, f"scope must be one of {', '.join(SCOPES)}, got {scope!r}")
+        ok = False
+    return compile_pattern(rule, kind, patterns, weight, group, scope) if ok else None
 
 
 def _rule_list(problems: Problems, path: Path, section: str, data: Any, *, need_weight: bool) -> list[Pattern]:

@@ -17,7 +17,7 @@ def rules():
     ("备付金和资金池有什么区别？", "question_mark"),
     ("协议支付和代扣是一回事吗", "final_particle"),
     ("中央结算是什么公司", "interrogative"),                     # no question mark
-    ("就是活期自动买人品宝这个机制不知道怎么设计的，有点慢", "interrogative"),
+    ("就是活期自动买人品宝这个机制不知道怎么设计的，有点慢", "interrogative_inside"),  # + doubt
     ("请教下各位大侠，自建支付系统的量要多大才划算", "request"),
     ("有没有大神讲讲清算和结算的区别", "request"),
     ("T+0 和 D0 有啥不一样?", "question_mark"),                 # half-width mark
@@ -52,6 +52,9 @@ def test_exclusions(rules, text, exclusion):
     "哈哈哈",                      # no cue
     "我们是单独部署的收银台。",      # a statement
     "感谢使用，使用中有什么不便可以直接向我提",  # statement use of 什么
+    "上周协会发文，彻查各平台账户资金流向是否合规，还要上报",  # interrogative inside a statement
+    "利剑悬在头上呢，支付宝很难越过那条线",  # 呢 before a comma
+    "我最近比较忙，我争取近几天吧",  # a hedge, not a question
     "？？",
 ])
 def test_not_questions(rules, text):
