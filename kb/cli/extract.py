@@ -72,15 +72,24 @@ def terms_command(top: int, status: str, db_url: str) -> None:
     if not rows:
         console.print("No terms: run kb extract first.")
         return
-    table = Table(title=f"kb terms (top {len(rows)})", header_style="bold")
-    for column, justify in (("#", "right"), ("term", "left"), ("score", "right"), ("freq", "right"),
-                            ("days", "right"), ("speakers", "right"), ("questions", "right"), ("spec", "right"),
-                            ("mentions", "right"), ("status", "left"), ("aliases", "left")):
-        table.add_column(column, justify=justify, overflow="fold")
+    table = Table(title=f"kb terms (top {len(rows)})", header_style="bold", caption=CAPTION)
+    table.add_column("#", justify="right")
+    table.add_column("term", no_wrap=True)
+    for column in ("score", "freq", "days", "spk", "q", "spec", "ment"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("aliases", overflow="fold")
     for rank, row in enumerate(rows, 1):
         s = row["signals"]
         table.add_row(str(rank), escape(row["canonical"]), f"{row['score']:.2f}", str(s.get("freq", "")),
                       str(s.get("days", "")), str(s.get("speakers", "")), str(s.get("questions", "")),
-                      str(s.get("specificity", "")), str(row["n_mentions"]), row["status"],
+                      _number(s.get("specificity")), str(row["n_mentions"]), row["status"][:4],
                       escape(", ".join(row["aliases"])))
     console.print(table)
+
+
+CAPTION = "freq occurrences · days · spk speakers · q in questions · spec specificity · ment mentions"
+
+
+def _number(value) -> str:
+    return "" if value is None else f"{value:.1f}"

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kb.store.models import Alias, Definition, Message, QAAnswer, QAPair, QATerm, Term
+from kb.store.models import Alias, Definition, Message, QAAnswer, QAPair, QATerm, Source, Term
 
 EXPORTED_STATUSES = ("candidate", "approved", "rejected")
 
@@ -18,7 +18,10 @@ def _message(row: Any) -> dict[str, Any]:
 
 
 def export_json(engine: Engine) -> dict[str, Any]:
-    """{"terms": [...], "qa": [...], "dates": [...]} as documented in docs/export.md."""
+    """{"terms": [...], "qa": [...], "dates": [...]} as documented in docs/export.md.
+
+    ``dates`` are the days with a log file or a message, ``YYYY-MM-DD``, ascending.
+    """
     with engine.connect() as conn:
         terms = conn.execute(
             sa.select(Term.id, Term.canonical, Term.status, Term.score, Term.definition, Term.n_mentions)
@@ -52,6 +55,7 @@ def export_json(engine: Engine) -> dict[str, Any]:
         out_qa = [{"question": _message(p), "answers": answers.get(p.id, []), "terms": qa_terms.get(p.id, []),
                    "score": round(float(p[1] or 0.0), 4)} for p in pairs]
 
-        dates = [d.isoformat() for d in conn.execute(
-            sa.select(Message.date).where(Message.date.is_not(None)).distinct().order_by(Message.date)).scalars()]
+        days = set(conn.execute(sa.select(Message.date).where(Message.date.is_not(None)).distinct()).scalars())
+        days |= set(conn.execute(sa.select(Source.date).where(Source.date.is_not(None)).distinct()).scalars())
+        dates = sorted(d.isoformat() for d in days)
     return {"terms": out_terms, "qa": out_qa, "dates": dates}

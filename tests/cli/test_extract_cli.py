@@ -1,0 +1,74 @@
+"""kb extract, kb terms and kb export through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def extracted(sqlite_url):
+    runner = CliRunner()
+    result = runner.invoke(main, ["ingest", str(ROOT / "examples" / "logs"), "--db", sqlite_url])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["extract", "--db", sqlite_url])
+    assert result.exit_code == 0, result.output
+    assert "kb extract" in result.output
+    return sqlite_url
+
+
+def test_terms_table(extracted):
+    result = CliRunner().invoke(main, ["terms", "--top", "5", "--db", extracted])
+    assert result.exit_code == 0, result.output
+    assert "kb terms (top 5)" in result.output
+    assert "备付金" in result.output
+    for column in ("score", "freq", "days"):
+        assert column in result.output
+
+
+def test_terms_before_extract(sqlite_url):
+    result = CliRunner().invoke(main, ["terms", "--db", sqlite_url])
+    assert result.exit_code == 0
+    assert result.output.strip() == "No terms: run kb extract first."
+
+
+def test_export_json_contract(extracted, tmp_path):
+    out = tmp_path / "kb.json"
+    result = CliRunner().invoke(main, ["export", "--format", "json", "-o", str(out), "--db", extracted])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"Wrote {out} (json)."
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert set(data) == {"terms", "qa", "dates"}
+    assert data["dates"] == ["2024-03-04", "2024-03-05", "2024-03-06"]
+    terms = data["terms"]
+    assert terms and all(set(t) == {"term", "aliases", "status", "score", "definition", "mentions"} for t in terms)
+    assert [t["score"] for t in terms] == sorted((t["score"] for t in terms), reverse=True)
+    assert all(t["status"] in ("candidate", "approved", "rejected") for t in terms)
+    reserve = next(t for t in terms if t["term"] == "备付金")
+    assert reserve["definition"].startswith("备付金是指") and reserve["mentions"] >= 4
+    for pair in data["qa"]:
+        assert set(pair) == {"question", "answers", "terms", "score"}
+        assert set(pair["question"]) == {"group", "date", "time", "speaker", "text"}
+
+
+def test_export_to_stdout(extracted):
+    result = CliRunner().invoke(main, ["export", "--db", extracted])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["terms"]
+
+
+def test_extract_reports_every_rule_problem(sqlite_url, tmp_path):
+    for name in ("terms.yaml", "definitions.yaml", "stoplist.yaml"):
+        (tmp_path / name).write_text((ROOT / "rules" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "terms.yaml").write_text("regex:\n  - name: bad\n    pattern: '('\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["extract", "--rules", str(tmp_path), "--db", sqlite_url])
+    assert result.exit_code == 1
+    assert "terms.yaml: rule 'bad': invalid regular expression" in result.output
+    assert "Traceback" not in result.output
