@@ -23,7 +23,9 @@ $(STAMP): pyproject.toml
 	touch $@
 
 wiki: install
-	$(BIN)/kb ingest --db $(DB) examples/logs
+	$(BIN)/kb glossary import --db $(DB) glossary
+	$(BIN)/kb build --db $(DB) examples/logs --out $(SITE)
+	@echo "open $(SITE)/index.html"
 
 test: install
 	$(BIN)/pytest -q
