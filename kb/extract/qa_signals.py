@@ -139,12 +139,13 @@ def cue_score(cues) -> float:
     return total + sum(best.values())
 
 
-_MARK = re.compile(r"[?？]")
+ASKING_CUES = ("question_mark", "final_particle")
 
 
-def question_like(text: str) -> bool:
-    """Whether a reply asks something itself: it has a question mark (hedges like 吧 do not count)."""
-    return bool(_MARK.search(clean(text)))
+def question_like(text: str, rules: QARules, mentions: list[str] | tuple[str, ...] = ()) -> bool:
+    """Whether a reply asks something itself: a question mark or a final 吗/么 (hedges like 吧 do not count)."""
+    body = clean(text, mentions)
+    return any(rule.name in ASKING_CUES and rule.search(body) for rule in rules.cues)
 
 
 def excluded_by(text: str, rules: QARules) -> str | None:
@@ -318,7 +319,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
             previous = last_answer.get(a.speaker)
             if previous and j - previous[0] <= 3:  # the same answerer going on (others may interleave)
                 signals["continuation"] = round(w["continuation"] * previous[1], 3)
-            if (j in questions or question_like(a.text)) and not ({"quote", "mention"} & signals.keys()):
+            if (j in questions or question_like(a.text, rules, a.mentions)) and not ({"quote", "mention"} & signals.keys()):
                 signals["is_question"] = -pen["is_question"]
             if far:
                 signals.pop("proximity", None)

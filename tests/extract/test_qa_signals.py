@@ -40,6 +40,8 @@ def test_question_cues(rules, text, cue):
     ("真的吗？", "rhetorical"),
     ("啊？", "rhetorical"),
     ("你通道告诉我冲正，我再去抢回来？？？", "rhetorical"),
+    ("今日头条的HR颜值如何？能挖吗？", "social"),
+    ("【重磅】央行发布条码支付新规？", "forwarded"),
 ])
 def test_exclusions(rules, text, exclusion):
     assert excluded_by(text, rules) == exclusion
@@ -180,6 +182,14 @@ def test_a_clarifying_question_is_not_an_answer(rules):
     messages = chat(
         ("15:00:00", "小林", "代付失败的钱怎么退回商户？"),
         ("15:00:10", "阿杰", "你说的是哪个通道的代付？"),
+    )
+    assert 0 not in pairs_of(messages, rules)
+
+
+def test_a_reply_ending_in_ma_is_not_an_answer(rules):
+    messages = chat(
+        ("15:00:00", "小林", "代付失败的钱怎么退回商户？"),
+        ("15:00:10", "阿杰", "代付失败还会退回来吗"),
     )
     assert 0 not in pairs_of(messages, rules)
 
