@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -76,6 +77,7 @@ class Site:
         self._quoted: dict[tuple[int, str], Item | None] = {}
         self._links: dict[tuple[int, str], Item] = {}
         self.count_hits = data.spans is None  # without stored mentions, linking tells what each term's page shows
+        self.qa_order: list | None = None
 
     def message_url(self, message: MessageInfo) -> str:
         return f"{self.day_urls[message.source_id]}#m{message.id}"
@@ -141,22 +143,30 @@ def _day_urls(sources: list[SourceInfo]) -> dict[int, str]:
 
 def pages(data: Data, title: str = "Payment knowledge base") -> Iterator[Page]:
     """Every page of the wiki with its context, day pages first (they find the mentions term pages show)."""
+    for make in page_makers(data, title):
+        yield make()
+
+
+def page_makers(data: Data, title: str = "Payment knowledge base") -> list[Callable[[], Page]]:
+    """One function per page that builds it; run them in order (day pages first: see Site.count_hits).
+
+    When the database has stored mentions, the functions are independent of each other and may run
+    in any order or in separate processes (kb.publish.render does so on several cores).
+    """
     site = Site(data)
     common = {"site_title": title}
-    for source in data.sources:
-        yield day_page(site, source, common)
-    yield days_index_page(site, common)
-    for term in data.terms:
-        yield term_page(site, term, common)
-    yield home_page(site, common)
-    yield az_page(site, common)
-    yield from qa_pages(site, common)
     categories = sorted({t.category for t in data.terms if t.category})
-    for category in categories:
-        yield category_page(site, category, common)
-    yield reading_page(site, None, common)
-    for category in categories:
-        yield reading_page(site, category, common)
+    return [
+        *(partial(day_page, site, source, common) for source in data.sources),
+        partial(days_index_page, site, common),
+        *(partial(term_page, site, term, common) for term in data.terms),
+        partial(home_page, site, common),
+        partial(az_page, site, common),
+        *(partial(_qa_page, site, common, number) for number in range(1, qa_page_count(site) + 1)),
+        *(partial(category_page, site, category, common) for category in categories),
+        partial(reading_page, site, None, common),
+        *(partial(reading_page, site, category, common) for category in categories),
+    ]
 
 
 def day_page(site: Site, source: SourceInfo, common: dict[str, Any]) -> Page:
@@ -272,18 +282,27 @@ def qa_url(number: int) -> str:
     return "qa.html" if number == 1 else f"qa-{int(number)}.html"
 
 
+def qa_page_count(site: Site) -> int:
+    return max(1, -(-len(site.data.qa) // QA_PER_PAGE))
+
+
 def qa_pages(site: Site, common: dict[str, Any]) -> Iterator[Page]:
     """The Q&A index: every pair, best linked first, QA_PER_PAGE to a page."""
-    pairs = sorted(site.data.qa.values(), key=lambda p: (-p.score, p.id))
-    count = max(1, -(-len(pairs) // QA_PER_PAGE))
-    links = [{"number": n, "url": qa_url(n)} for n in range(1, count + 1)]
-    for number in range(1, count + 1):
-        chunk = pairs[(number - 1) * QA_PER_PAGE:number * QA_PER_PAGE]
-        yield Page(qa_url(number), "qa.html", {
-            **common, "root": "", "title": "Questions and answers" + (f" ({number})" if number > 1 else ""),
-            "pairs": [qa_item(site, p.id, "") for p in chunk], "total": len(pairs), "page": number,
-            "pages": links, "first": (number - 1) * QA_PER_PAGE + 1,
-        })
+    for number in range(1, qa_page_count(site) + 1):
+        yield _qa_page(site, common, number)
+
+
+def _qa_page(site: Site, common: dict[str, Any], number: int) -> Page:
+    if site.qa_order is None:
+        site.qa_order = sorted(site.data.qa.values(), key=lambda p: (-p.score, p.id))
+    pairs = site.qa_order
+    links = [{"number": n, "url": qa_url(n)} for n in range(1, qa_page_count(site) + 1)]
+    chunk = pairs[(number - 1) * QA_PER_PAGE:number * QA_PER_PAGE]
+    return Page(qa_url(number), "qa.html", {
+        **common, "root": "", "title": "Questions and answers" + (f" ({number})" if number > 1 else ""),
+        "pairs": [qa_item(site, p.id, "") for p in chunk], "total": len(pairs), "page": number,
+        "pages": links, "first": (number - 1) * QA_PER_PAGE + 1,
+    })
 
 
 def category_page(site: Site, category: str, common: dict[str, Any]) -> Page:

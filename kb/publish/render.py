@@ -9,6 +9,7 @@ it is replaced, so a mistyped ``--out ~`` cannot wipe anything.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -71,9 +72,33 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
     data = data_module.load(engine)
     report.seconds["load"] = time.perf_counter() - started
     report.terms, report.days = len(data.terms), len(data.sources)
+    makers = ctx.page_makers(data, title=title)
+    workers = _workers(len(makers)) if data.spans is not None else 1  # else pages depend on earlier ones
+    if workers > 1:
+        for written, unchanged, count in _render_in_processes(env, out, makers, workers):
+            changes.written |= written
+            changes.unchanged |= unchanged
+            report.pages += count
+            if on_page is not None:
+                on_page(report.pages)
+    else:
+        report.pages = _render_pages(env, out, makers, range(len(makers)), changes, on_page)
+    report.seconds["pages"] = time.perf_counter() - started - report.seconds["load"]
+    write_assets(out, data, changes)
+    remove_stale(out, changes)
+    report.written, report.unchanged, report.removed = len(changes.written), len(changes.unchanged), len(changes.removed)
+    report.seconds["total"] = time.perf_counter() - started
+    return report
+
+
+def _render_pages(env: jinja2.Environment, out: Path, makers: list, indexes: range | list[int], changes: Changes,
+                  on_page: Callable[[int], None] | None = None) -> int:
+    """Build, render and write the pages of these indexes; the number written."""
     cache: dict[str, jinja2.Template] = {}
     made: set[str] = set()  # folders write() has created and checked
-    for page in ctx.pages(data, title=title):
+    count = 0
+    for index in indexes:
+        page = makers[index]()
         template = cache.get(page.template) or _template(env, page.template)
         cache[page.template] = template
         try:
@@ -81,15 +106,39 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
         except jinja2.TemplateError as exc:
             raise KbError(f"template {page.template}: {exc.__class__.__name__}: {exc}") from None
         write(out, page.path, html, made, changes)
-        report.pages += 1
+        count += 1
         if on_page is not None:
-            on_page(report.pages)
-    report.seconds["pages"] = time.perf_counter() - started - report.seconds["load"]
-    write_assets(out, data, changes)
-    remove_stale(out, changes)
-    report.written, report.unchanged, report.removed = len(changes.written), len(changes.unchanged), len(changes.removed)
-    report.seconds["total"] = time.perf_counter() - started
-    return report
+            on_page(count)
+    return count
+
+
+def _workers(pages: int) -> int:
+    """Processes to render with: every core ($KB_WORKERS overrides), one for a small wiki or without fork."""
+    if pages < 2000 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    wanted = os.environ.get("KB_WORKERS")
+    return max(1, int(wanted) if wanted and wanted.isdigit() else (os.cpu_count() or 1))
+
+
+_SHARED: tuple | None = None  # what forked render workers inherit: (env, out, makers, workers)
+
+
+def _render_share(share: int) -> tuple[set[str], set[str], int]:
+    env, out, makers, workers = _SHARED
+    changes = Changes()
+    count = _render_pages(env, out, makers, range(share, len(makers), workers), changes)
+    return changes.written, changes.unchanged, count
+
+
+def _render_in_processes(env: jinja2.Environment, out: Path, makers: list, workers: int):
+    """Render every page in forked processes, each taking every n-th page (they inherit the loaded data)."""
+    global _SHARED
+    _SHARED = (env, out, makers, workers)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap_unordered(_render_share, range(workers))
+    finally:
+        _SHARED = None
 
 
 def _template(env: jinja2.Environment, name: str) -> jinja2.Template:

@@ -201,3 +201,17 @@ def test_day_links_from_stored_mentions_or_else_the_matcher(sqlite_url, tmp_path
     render_wiki(engine, tmp_path / "after")
     day = (tmp_path / "after" / "day" / "g" / "2024-01-01.html").read_text(encoding="utf-8")
     assert f'北大概念股和<a class="term" href="../../terms/{ids[1]}.html">北大</a>, 138****5678' in day
+
+
+def test_rendering_in_processes_gives_the_same_site(kb_sqlite, tmp_path, monkeypatch):
+    from kb.publish import render
+
+    engine = open_db(kb_sqlite.url)
+    one = render_wiki(engine, tmp_path / "one")
+    monkeypatch.setattr(render, "_workers", lambda pages: 2)
+    two = render_wiki(engine, tmp_path / "two")
+    assert one.pages == two.pages == 14
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if p.is_file())
+    for path in files:
+        assert (tmp_path / "one" / path).read_bytes() == (tmp_path / "two" / path).read_bytes(), path
