@@ -20,9 +20,10 @@ from kb.cli.common import db_option
               help="Folder of Jinja2 templates that replace the package's ones.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
               help="Processes that segment new texts (default: every core, or $KB_WORKERS).")
+@click.option("--force", is_flag=True, help="Extract even if nothing changed since the last extraction.")
 @db_option
 def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir: str | None,
-                  templates: str | None, workers: int | None, db_url: str) -> None:
+                  templates: str | None, workers: int | None, force: bool, db_url: str) -> None:
     """Ingest chat logs, extract terms and Q&A, and render the wiki: the whole pipeline in one command.
 
     Each stage prints one line when done. Files that are not chat logs are
@@ -58,12 +59,17 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
             def on_progress(stage: str, done: int, total: int) -> None:
                 status.update(f"extract: {stage} {done}/{total}")
 
-            extracted = extract(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers)
+            extracted = extract(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,
+                                skip_unchanged=not force)
         terms = extracted.terms
-        console.print(f"2/3 extract: {getattr(terms, 'candidates', '?')} candidate terms, "
-                      f"{getattr(terms, 'mentions', '?')} mentions, {getattr(terms, 'definitions', '?')} definitions"
-                      + (f", Q&A {extracted.qa.get('pairs', '?')} pairs" if isinstance(extracted.qa, dict) else "")
-                      + f" ({time.perf_counter() - started:.1f} s)")
+        if getattr(extracted, "skipped", False):
+            console.print(f"2/3 extract: nothing changed since the last extraction, skipped "
+                          f"({time.perf_counter() - started:.1f} s)")
+        else:
+            console.print(f"2/3 extract: {getattr(terms, 'candidates', '?')} candidate terms, "
+                          f"{getattr(terms, 'mentions', '?')} mentions, {getattr(terms, 'definitions', '?')} definitions"
+                          + (f", Q&A {extracted.qa.get('pairs', '?')} pairs" if isinstance(extracted.qa, dict) else "")
+                          + f" ({time.perf_counter() - started:.1f} s)")
 
     with err_console.status("wiki…", spinner="dots"):
         wiki = render_wiki(engine, out, templates=templates)

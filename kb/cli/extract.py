@@ -18,12 +18,14 @@ STATUSES = ("candidate", "approved", "rejected", "merged", "all")
               help="Rules folder (default: the repository's rules/).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
               help="Processes that segment new texts (default: every core, or $KB_WORKERS).")
+@click.option("--force", is_flag=True, help="Extract even if nothing changed since the last extraction.")
 @db_option
-def extract_command(rules_dir: str | None, workers: int | None, db_url: str) -> None:
+def extract_command(rules_dir: str | None, workers: int | None, force: bool, db_url: str) -> None:
     """Extract candidate terms, mentions, definitions and Q&A from the ingested messages.
 
     Re-runnable: extraction output is recomputed, curator decisions are never changed.
-    Segmentations are cached, so a run after a rule change does not segment again.
+    Segmentations are cached, so a run after a rule change does not segment again. When
+    nothing it reads changed (files, rules, curated terms), it says so and does nothing.
 
     Example: kb extract --rules rules/
     """
@@ -41,7 +43,11 @@ def extract_command(rules_dir: str | None, workers: int | None, db_url: str) -> 
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        report = extract(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers)
+        report = extract(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,
+                         skip_unchanged=not force)
+    if report.skipped:
+        console.print("kb extract: nothing changed since the last extraction (--force runs it anyway)")
+        return
     terms = report.terms
     seg = terms.segments
     table = Table(title="kb extract", header_style="bold")

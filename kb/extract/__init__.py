@@ -14,21 +14,34 @@ from sqlalchemy.engine import Engine
 
 @dataclass
 class ExtractReport:
-    terms: Any            # kb.extract.run.TermReport
+    terms: Any            # kb.extract.run.TermReport (None when skipped)
     qa: dict | None       # what extract_qa returned (None when the Q&A extractor is absent)
+    skipped: bool = False  # nothing extraction reads had changed since it last ran (skip_unchanged)
 
 
 def extract(engine: Engine, rules_dir: str | None = None,
-            on_progress: Callable[[str, int, int], None] | None = None, workers: int | None = None) -> ExtractReport:
+            on_progress: Callable[[str, int, int], None] | None = None, workers: int | None = None,
+            skip_unchanged: bool = False) -> ExtractReport:
     """Run term extraction, then the Q&A extractor, over every message in the database.
 
     ``on_progress(stage, done, total)`` is called as each stage advances. ``workers``: processes
     that segment uncached texts (default: every core).
 
     Re-runnable: only extraction output changes; curator decisions are never touched.
+    With ``skip_unchanged``, nothing runs when no input changed since the last extraction
+    (kb.extract.fingerprint: files ingested, rules, curated terms, code).
     """
+    from kb.extract import fingerprint as fp
     from kb.extract.run import extract_terms
 
+    if skip_unchanged and fp.stored(engine) == fp.fingerprint(engine, rules_dir):
+        return ExtractReport(None, None, skipped=True)
+    report = _extract(engine, rules_dir, on_progress, workers, extract_terms)
+    fp.store(engine, fp.fingerprint(engine, rules_dir))
+    return report
+
+
+def _extract(engine, rules_dir, on_progress, workers, extract_terms) -> ExtractReport:
     terms = extract_terms(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers)
     try:
         from kb.extract.qa import extract_qa
