@@ -89,6 +89,8 @@ def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | Non
     from kb.nlp.segment import _base_model
 
     had_model = _base_model.cache_info().currsize > 0
+    if on_progress:
+        on_progress(0, total)  # the model loads first: show the stage at once
     if context.get_start_method() == "fork":
         _base_model()  # loaded once here; the forked workers share it
         gc.freeze()
