@@ -149,7 +149,11 @@ def lookup(query: str, url: str | None = None, limit: int = 8) -> Answer:
 
 
 def find(db: _Connection, query: str, limit: int = 8) -> list[Match]:
-    """Terms matching the query, best first: exact, alias, pinyin, initials, prefix, contains, close spelling."""
+    """Terms matching the query, best first: exact, alias, pinyin, initials, prefix, contains, close spelling.
+
+    Close spellings, tried only when nothing else matches: names that sound the same (same pinyin),
+    then names similar in writing (difflib), the most similar first.
+    """
     from kb.store.normalize import term_key
 
     key = term_key(query)
@@ -190,7 +194,14 @@ def find(db: _Connection, query: str, limit: int = 8) -> list[Match]:
                 add(term_id, "initials", initials)
             elif len(latin) >= 2 and (compact.startswith(latin) or initials.startswith(latin)):
                 add(term_id, "prefix", full)
+    closeness: dict[int, float] = {}
     if not found:
+        if not latin.isascii():  # a homophone typo (资金吃 for 资金池) sounds the same: pinyin decides
+            sound = py.compact(py.pinyin(query)[0])
+            for term_id, row in terms.items():
+                if sound and py.compact(cache.get(row[1], ("", ""))[0]) == sound:
+                    add(term_id, "close", cache[row[1]][0])
+                    closeness[term_id] = 1.0
         by_key: dict[str, list[int]] = {}
         for name_key, term_id, _ in names:
             by_key.setdefault(name_key, []).append(term_id)
@@ -198,12 +209,15 @@ def find(db: _Connection, query: str, limit: int = 8) -> list[Match]:
             for term_id, row in terms.items():
                 by_key.setdefault(py.compact(cache.get(row[1], ("", ""))[0]), []).append(term_id)
         for close in difflib.get_close_matches(key, list(by_key), n=limit, cutoff=0.6):
+            ratio = difflib.SequenceMatcher(None, key, close).ratio()
             for term_id in by_key[close]:
                 add(term_id, "close", close)
+                closeness[term_id] = max(closeness.get(term_id, 0.0), ratio)
     matches = [Match(term_id, terms[term_id][1], terms[term_id][3], terms[term_id][4] or 0.0, kind, via,
                      cache.get(terms[term_id][1], ("", ""))[0])
                for term_id, (_, kind, via) in found.items()]
-    matches.sort(key=lambda m: (MATCH_KINDS.index(m.matched), not m.approved, -m.score, m.term))
+    matches.sort(key=lambda m: (MATCH_KINDS.index(m.matched), -closeness.get(m.id, 0.0), not m.approved,
+                                -m.score, m.term))
     return matches[:limit]
 
 

@@ -41,6 +41,22 @@ def test_lookup_matches(kb, query, term, kind):
     assert (answer.term, answer.matched) == (term, kind)
 
 
+def test_close_spelling_prefers_the_homophone(sqlite_url):
+    from publish_data import add_term
+    from sqlalchemy.orm import Session
+
+    from kb.store import open_db
+
+    engine = open_db(sqlite_url)
+    with Session(engine) as session:
+        add_term(session, "资金流", score=9.0)  # as close in writing to 资金吃 as 资金池, better scored
+        add_term(session, "资金池", score=1.0)
+        session.commit()
+    answer = lookup("资金吃", sqlite_url)
+    assert (answer.term, answer.matched) == ("资金池", "close")
+    assert answer.others[0]["term"] == "资金流"
+
+
 def test_rejected_terms_are_never_found(kb):
     with pytest.raises(KbError, match="no term matches '一回事'"):
         lookup("一回事", kb.url)
