@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from kb.extract import definitions as defs
-from kb.extract.store import StoreReport, mention_keys, replace_output, upsert_terms
+from kb.extract.store import StoreReport, add_variant_aliases, mention_keys, replace_output, upsert_terms
 from kb.extract.terms import KeyIndex, load_messages, merge, phrase_variants, rule_hits, score_candidates, \
     speaker_keys, statistical_candidates
 from kb.nlp import SegmentStats, segment_texts, user_dictionary
@@ -116,6 +116,7 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
                                         "pattern": match.rule[:128],
                                         "score": defs.score_definition(match, term_key(match.term) == hit[1])})
         replace_output(conn, mentions, definition_rows)
+        add_variant_aliases(conn, mentions)
     report.mentions = len(mentions)
     report.definitions = len(definition_rows)
     lap("store")

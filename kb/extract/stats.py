@@ -21,6 +21,7 @@ SEP = "\x1f"  # joins the tokens of an n-gram key
 LATIN_SPECIFICITY = 7.0  # latin strings have no general frequency here: acronyms in Chinese chat are mostly jargon
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
+_LATIN_ANY_WIDTH = re.compile(r"[A-Za-z\uff21-\uff3a\uff41-\uff5a]")
 _WORDISH = re.compile(r"^[\u3400-\u9fffA-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u2160-\u217f]+$")
 _DIGITS = re.compile(r"^[0-9\uff10-\uff19]+$")
 
@@ -108,7 +109,7 @@ def count_ngrams(docs: Iterable[Sequence[str]], max_n: int, max_chars: int, can_
                         continue
                     counts[SEP.join(tokens[i:j + 1])] += 1
     # keep the frequent ones only
-    stats.counts = Counter({k: c for k, c in counts.items() if c >= min_freq or _LATIN.search(k)})
+    stats.counts = Counter({k: c for k, c in counts.items() if c >= min_freq or _LATIN_ANY_WIDTH.search(k)})
     return stats
 
 

@@ -88,6 +88,7 @@ def upsert_terms(conn: Connection, candidates: list, now: dt.datetime) -> tuple[
     updates: dict[int, dict] = {}
     new_rows = []
     new_aliases: dict[str, list[str]] = {}
+    declared: dict[int, set[str]] = {}
     for cand in candidates:
         variant_keys = {cand.key, *(term_key(s) for s in cand.surfaces)}
         owner = owners.get(cand.key) or next((owners[k] for k in variant_keys if k in owners), None)
@@ -97,6 +98,7 @@ def upsert_terms(conn: Connection, candidates: list, now: dt.datetime) -> tuple[
         if owner is not None:
             target = resolve(terms, owner)
             found[cand.key] = target
+            declared[target] = declared.get(target, set()) | set(cand.aliases)
             if target not in updates or updates[target]["score"] < cand.score:
                 updates[target] = {"id": target, "score": cand.score, "signals": cand.signals}
             continue
@@ -105,7 +107,7 @@ def upsert_terms(conn: Connection, candidates: list, now: dt.datetime) -> tuple[
                          "origin": "extracted", "score": cand.score, "signals": cand.signals,
                          "n_mentions": 0, "related": [], "version": 1, "extracted_at": now})
         new_aliases[cand.key] = sorted({s for s in cand.surfaces if s != canonical}
-                                       | set(cand.signals.get("abbreviations") or {}))
+                                       | set(cand.signals.get("abbreviations") or {}) | cand.aliases)
         owners[cand.key] = -1
     table = Term.__table__
     for chunk in chunks(list(updates.values())):
@@ -122,6 +124,14 @@ def upsert_terms(conn: Connection, candidates: list, now: dt.datetime) -> tuple[
         alias_rows = [{"term_id": ids[key], "alias": alias[:128], "key": term_key(alias)[:128], "origin": "extracted"}
                       for key, aliases in new_aliases.items() for alias in aliases]
         insert_many(conn, Alias.__table__, alias_rows)
+    # aliases declared by abbreviation rules, for terms that exist already
+    known: dict[int, set[str]] = {}
+    for term_id, alias in conn.execute(sa.select(Alias.term_id, Alias.alias)):
+        known.setdefault(term_id, set()).add(alias)
+    extra = [{"term_id": tid, "alias": a[:128], "key": term_key(a)[:128], "origin": "extracted"}
+             for tid, aliases in declared.items() for a in sorted(aliases)
+             if a not in known.get(tid, set()) and terms.get(tid) and a != terms[tid].canonical]
+    insert_many(conn, Alias.__table__, extra)
     # stale candidates: extracted, never decided on, not found now
     keep = set(found.values())
     stale = [t.id for t in terms.values() if t.status == "candidate" and t.origin == "extracted"
@@ -142,6 +152,24 @@ def mention_keys(conn: Connection, extra: dict[str, int]) -> dict[str, int]:
     for key, tid in extra.items():
         keys.setdefault(key, tid)
     return {k: v for k, v in keys.items() if k and terms.get(v) and terms[v].status != "rejected"}
+
+
+def add_variant_aliases(conn: Connection, mentions: list[dict]) -> int:
+    """Every written form a term was mentioned in becomes an (extracted) alias, unless it is one already."""
+    seen: dict[int, set[str]] = {}
+    for row in mentions:
+        seen.setdefault(row["term_id"], set()).add(row["surface"])
+    if not seen:
+        return 0
+    canonical = dict(conn.execute(sa.select(Term.id, Term.canonical)).all())
+    known: dict[int, set[str]] = {}
+    for term_id, alias in conn.execute(sa.select(Alias.term_id, Alias.alias)):
+        known.setdefault(term_id, set()).add(alias)
+    rows = [{"term_id": tid, "alias": surface[:128], "key": term_key(surface)[:128], "origin": "extracted"}
+            for tid, surfaces in seen.items() for surface in sorted(surfaces)
+            if surface.strip() and surface != canonical.get(tid) and surface not in known.get(tid, set())]
+    insert_many(conn, Alias.__table__, rows)
+    return len(rows)
 
 
 def replace_output(conn: Connection, mentions: list[dict], definitions: list[dict]) -> None:

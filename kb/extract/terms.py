@@ -62,6 +62,7 @@ class Candidate:
     messages: set[int] = field(default_factory=set)   # indices into the message list
     rules: dict[str, float] = field(default_factory=dict)
     defined: int = 0
+    aliases: set[str] = field(default_factory=set)     # declared by abbreviation rules
     signals: dict = field(default_factory=dict)
     score: float = 0.0
 
@@ -268,6 +269,10 @@ def merge(stat: dict[str, Candidate], ruled: dict[str, Candidate], rules, min_fr
         elif cand.freq >= min_freq or phrase_rule:
             cand.cvalue = float(cand.freq)
             out[key] = cand
+    for rule in rules.abbreviations:
+        target = out.get(term_key(rule.term))
+        if target is not None:
+            target.aliases |= set(rule.aliases)
     for alias, target_key in alias_map(rules.abbreviations).items():
         if alias not in out:
             continue
@@ -275,7 +280,8 @@ def merge(stat: dict[str, Candidate], ruled: dict[str, Candidate], rules, min_fr
         target = out.get(target_key)
         if target is None:
             term = next(r.term for r in rules.abbreviations if term_key(r.term) == target_key)
-            target = out[target_key] = Candidate(target_key, surfaces=Counter({term: 0}))
+            aliases = {a for r in rules.abbreviations if term_key(r.term) == target_key for a in r.aliases}
+            target = out[target_key] = Candidate(target_key, surfaces=Counter({term: 0}), aliases=aliases)
         target.freq += cand.freq
         target.cvalue += cand.cvalue
         target.messages |= cand.messages
