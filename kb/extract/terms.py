@@ -177,6 +177,23 @@ def statistical_candidates(docs: list[list[str]], messages: list[Msg], rules,
 
 # ---------------------------------------------------------------- rules
 
+def required_literals(pattern) -> set[str] | None:
+    """Lower-cased token texts of which a match of this Matcher pattern must contain one, or None.
+
+    A token dict without an ``OP`` whose ORTH/LOWER/TEXT is a string or an ``IN`` list names them.
+    """
+    for spec in pattern:
+        if spec.get("OP") not in (None, "!", "1") or spec.get("OP") == "!":
+            continue
+        for attr in ("ORTH", "LOWER", "TEXT"):
+            value = spec.get(attr)
+            if isinstance(value, str):
+                return {value.lower()}
+            if isinstance(value, dict) and isinstance(value.get("IN"), list) and len(value) == 1:
+                return {str(v).lower() for v in value["IN"]}
+    return None
+
+
 def phrase_variants(phrase: str) -> list[str]:
     """A phrase as written, in lower case and in upper case (the segmenter may cut each differently)."""
     return list(dict.fromkeys([phrase, phrase.lower(), phrase.upper()]))
@@ -206,10 +223,12 @@ def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: 
         vocab = new_vocab()
         phrase_matcher = PhraseMatcher(vocab, attr="LOWER")
         weights: dict[str, float] = {}
+        phrase_docs: list[tuple[str, ...]] = []
         for rule in rules.phrases:
             weights[rule.name] = rule.weight
             # a phrase and its lower/upper-case forms, each as the segmenter cuts it
             docs_ = {tuple(phrase_tokens.get(v) or [v]) for p in rule.phrases for v in phrase_variants(p)}
+            phrase_docs.extend(docs_)
             phrase_matcher.add(rule.name, [make_doc(vocab, list(t)) for t in sorted(docs_)])
         matcher = Matcher(vocab)
         for rule in rules.token_patterns:
@@ -217,10 +236,21 @@ def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: 
             matcher.add(rule.name, [list(p) for p in rule.patterns])
         strings = vocab.strings
         total = len(docs)
+        # only messages holding a token some rule needs get a Doc (building Docs is the cost)
+        needed = {t.lower() for tokens_ in phrase_docs for t in tokens_[:1]}
+        for rule in rules.token_patterns:
+            for pattern in rule.patterns:
+                literals = required_literals(pattern)
+                if literals is None:
+                    needed = None
+                    break
+                needed |= literals
+            if needed is None:
+                break
         token_rules = {rule.name for rule in rules.token_patterns}
         stop = set(rules.stop.words) | set(rules.stop.chars)
         for index, tokens in enumerate(docs):
-            if not tokens:
+            if not tokens or (needed is not None and not any(t.lower() in needed for t in tokens)):
                 continue
             doc = make_doc(vocab, tokens)
             found = phrase_matcher(doc) if len(phrase_matcher) else []
