@@ -17,10 +17,12 @@ from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
+from markupsafe import Markup
+
 from kb.publish import pinyin as py
 from kb.publish import reading
 from kb.publish.data import Data, MessageInfo, SourceInfo, TermInfo
-from kb.publish.text import TermMatcher, link, mask, render, safe_url
+from kb.publish.text import ROOT_MARK, TermMatcher, link, mask, render, safe_url
 
 EXAMPLES_SHOWN = 5
 QA_SHOWN = 3  # on a term page
@@ -76,6 +78,7 @@ class Site:
         self.hit_messages: dict[int, list[int]] = defaultdict(list)  # term id → message ids (from linking)
         self._quoted: dict[tuple[int, str], Item | None] = {}
         self._links: dict[tuple[int, str], Item] = {}
+        self._message_html: dict[int, str] = {}
         self.count_hits = data.spans is None  # without stored mentions, linking tells what each term's page shows
         self.qa_order: list | None = None
 
@@ -98,7 +101,14 @@ class Site:
         spans = None
         if message is not None and self.data.spans is not None and text == message.text:
             spans = self.data.spans.get(message.id, ())
-        return render(text, self.matcher, lambda term_id: root + term_url(term_id), on_hit, spans)
+        if message is None or on_hit is not None or text != message.text:
+            return render(text, self.matcher, lambda term_id: root + term_url(term_id), on_hit, spans)
+        # a message's HTML is made once, with a mark where the root goes, and reused on every page
+        shared = self._message_html.get(message.id)
+        if shared is None:
+            shared = str(render(text, self.matcher, lambda term_id: ROOT_MARK + term_url(term_id), None, spans))
+            self._message_html[message.id] = shared
+        return Markup(shared.replace(ROOT_MARK, root)) if ROOT_MARK in shared else Markup(shared)
 
     def message(self, message_id: int, root: str) -> dict[str, Any] | None:
         """A message as a term page, Q&A page or definition quotes it: date, speaker, text, link to its day."""

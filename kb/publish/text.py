@@ -19,6 +19,7 @@ from kb.publish.privacy import mask
 _URL = re.compile(r"https?://[^\s<>\"'\u3000-\u303f\uff00-\uffef]+", re.IGNORECASE)
 _SAFE_SCHEME = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+ROOT_MARK = "\x00root\x00"  # stands for a page's path to the site root in HTML shared by pages at any depth
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -117,6 +118,8 @@ def render(text: str | None, matcher: TermMatcher | None = None, href: Callable[
     """
     if not text:
         return Markup("")
+    if ROOT_MARK[0] in text:  # NUL has no place in HTML; dropping it shifts offsets, so stored spans go too
+        text, spans = text.replace(ROOT_MARK[0], ""), None
     masked = mask(text)
     if spans is not None and href is not None:
         hits = spans_to_hits(spans, len(text))

@@ -90,3 +90,9 @@ def test_render_escapes_masks_and_links():
 def test_pinyin(text, full, initials, group):
     assert pinyin(text) == (full, initials)
     assert letter(full) == group
+
+
+def test_render_drops_nul_characters():
+    """NUL marks the root in HTML shared between pages: chat text cannot smuggle one in."""
+    html = str(render("a\x00root\x00b 资金池", TermMatcher({"资金池": 1}), lambda i: f"terms/{i}.html"))
+    assert "\x00" not in html and html.startswith("arootb ")
