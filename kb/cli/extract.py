@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import click
+from rich import box
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -78,13 +80,14 @@ def terms_command(top: int, status: str, db_url: str) -> None:
     if not rows:
         console.print("No terms: run kb extract first.")
         return
-    table = Table(title=f"kb terms (top {len(rows)})", header_style="bold", caption=CAPTION)
-    table.add_column("#", justify="right")
-    table.add_column("term", no_wrap=True)
+    table = Table(title=f"kb terms (top {len(rows)})", header_style="bold", caption=CAPTION,
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("#", justify="right", no_wrap=True, min_width=len(str(len(rows))))
+    table.add_column("term", no_wrap=True, min_width=max(cell_len(r["canonical"]) for r in rows))
     for column in ("score", "freq", "days", "spk", "q", "spec", "ment"):
-        table.add_column(column, justify="right", no_wrap=True)
+        table.add_column(column, justify="right", no_wrap=True, min_width=5 if column in ("score", "freq") else 4)
     table.add_column("status", no_wrap=True)
-    table.add_column("aliases", overflow="fold")
+    table.add_column("aliases", no_wrap=True, overflow="ellipsis", min_width=10)
     for rank, row in enumerate(rows, 1):
         s = row["signals"]
         table.add_row(str(rank), escape(row["canonical"]), f"{row['score']:.2f}", str(s.get("freq", "")),
