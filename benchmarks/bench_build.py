@@ -2,9 +2,9 @@
 build, wiki render and lookup; seconds, ratio to the floor, and peak memory of each stage.
 
 Every stage runs as its own process (``kb ...`` through ``python -m kb``), so its memory is its
-own. Peak memory is sampled every 0.1 s as the memory of the stage's whole process tree (the kb
+own. Peak memory is the largest memory of the stage's whole process tree (the kb
 process and its segmentation workers: the sum of their PSS, so pages a forked worker shares with
-its parent count once).
+its parent count once), sampled every 0.25 s.
 
 Steps, on a copy of the corpus logs in a temporary folder (the corpus itself is never written):
 1. cold build: ``kb build`` of every log but the last day of one group into a fresh SQLite database
@@ -54,24 +54,25 @@ def _pss(pid: int) -> int:
     return 0
 
 
+def _children(pid: int) -> list[int]:
+    """Direct children of a process (Linux keeps them in /proc/PID/task/TID/children)."""
+    out: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as f:
+                out.extend(int(c) for c in f.read().split())
+    except OSError:
+        pass
+    return out
+
+
 def tree_memory(pid: int) -> int:
     """Memory of a process and all its descendants: the sum of their PSS (read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         total += _pss(p)
-        todo.extend(children.get(p, []))
+        todo.extend(_children(p))
     return total
 
 
@@ -87,7 +88,7 @@ def run_stage(args: list[str], env: dict[str, str] | None = None) -> dict:
         nonlocal peak
         while not stop.is_set():
             peak = max(peak, tree_memory(proc.pid))
-            stop.wait(0.1)
+            stop.wait(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
