@@ -73,15 +73,17 @@ def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | Non
     chunk = CHUNK if chunk is None else chunk
     done = 0
     if workers == 1 or total < max(min_parallel, 1) or segmenter is not None:
-        if segmenter is None:
-            from kb.nlp.segment import Segmenter
+        from kb.nlp.segment import Segmenter, _base_model
 
-            segmenter = Segmenter(words)
+        had_model = _base_model.cache_info().currsize > 0
+        segmenter = segmenter or Segmenter(words)
         for text in texts:
             yield text, segmenter.cut(text)
             done += 1
             if on_progress and (done % 500 == 0 or done == total):
                 on_progress(done, total)
+        if not had_model:  # loaded for these texts only: free its 800 MB for the stages after
+            _base_model.cache_clear()
         return
     chunk = max(1, min(chunk, -(-total // (workers * 4))))  # at least 4 tasks a worker: even load
     pieces = [list(texts[i:i + chunk]) for i in range(0, total, chunk)]
