@@ -50,18 +50,36 @@ def extract_command(rules_dir: str | None, workers: int | None, force: bool, db_
     if report.skipped:
         console.print("kb extract: nothing changed since the last extraction (--force runs it anyway)")
         return
-    terms = report.terms
-    seg = terms.segments
-    table = Table(title="kb extract", header_style="bold")
-    for column in ("messages", "segmented", "cached", "terms", "new", "updated", "deleted", "mentions",
-                   "definitions", "seconds"):
-        table.add_column(column, justify="right")
-    table.add_row(str(terms.messages), str(seg.segmented), str(seg.cached + seg.revalidated), str(terms.candidates),
-                  str(terms.stored.created), str(terms.stored.updated), str(terms.stored.deleted),
-                  str(terms.mentions), str(terms.definitions), f"{sum(terms.timings.values()):.1f}")
-    console.print(table)
-    if report.qa is not None:
-        console.print("Q&A: " + ", ".join(f"{k} {v}" for k, v in report.qa.items() if isinstance(v, (int, float, str))))
+    console.print(summary_table(report))
+
+
+def summary_table(report) -> Table:
+    """What a run found, one row per figure (fits any terminal width; numbers are never cut)."""
+    terms, seg = report.terms, report.terms.segments
+    table = Table(title="kb extract", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("stage", no_wrap=True)
+    table.add_column("figure", no_wrap=True)
+    table.add_column("count", justify="right", no_wrap=True)
+    rows = [
+        ("messages", "read", terms.messages),
+        ("segmentation", "segmented now", seg.segmented),
+        ("", "from the cache", seg.cached + seg.revalidated),
+        ("terms", "kept", terms.candidates),
+        ("", "new / updated / deleted",
+         f"{terms.stored.created:,} / {terms.stored.updated:,} / {terms.stored.deleted:,}"),
+        ("", "mentions", terms.mentions),
+        ("", "candidate definitions", terms.definitions),
+        ("", "seconds", f"{sum(terms.timings.values()):.1f}"),
+    ]
+    qa = report.qa or {}
+    if qa:
+        rows += [("Q&A", "pairs", qa.get("pairs", 0)), ("", "answers", qa.get("answers", 0)),
+                 ("", "links to terms", qa.get("terms", 0)),
+                 ("", "questions without a term", qa.get("questions_without_term", 0)),
+                 ("", "seconds", f"{qa.get('seconds', 0):.1f}")]
+    for stage, figure, count in rows:
+        table.add_row(stage, figure, f"{count:,}" if isinstance(count, int) else str(count))
+    return table
 
 
 @click.command("terms")

@@ -21,6 +21,10 @@ def extracted(sqlite_url):
     result = runner.invoke(main, ["extract", "--db", sqlite_url])
     assert result.exit_code == 0, result.output
     assert "kb extract" in result.output
+    # one row per figure: nothing is cut at 80 columns, the Q&A figures are in the same table
+    assert "…" not in result.output
+    for figure in ("segmented now", "mentions", "candidate definitions", "pairs", "questions without a term"):
+        assert figure in result.output
     return sqlite_url
 
 
