@@ -24,8 +24,7 @@ $(STAMP): pyproject.toml
 
 wiki: install
 	$(BIN)/kb glossary import --db $(DB) glossary
-	$(BIN)/kb build --db $(DB) examples/logs --out $(SITE)
-	@echo "open $(SITE)/index.html"
+	$(BIN)/kb build --db $(DB) examples/logs --out $(SITE)  # its last line says where to open the site
 
 test: install
 	$(BIN)/pytest -q
