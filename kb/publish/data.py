@@ -137,6 +137,8 @@ def load(engine: Engine, messages: bool = True, save_pinyin: bool = True) -> Dat
             loaded = _load_messages(connection, _needed_messages(by_id, qa))
             spans = None
         _attach_pinyin(session, terms, save_pinyin)
+        if save_pinyin:
+            _save_char_readings(session, terms, loaded)
     by_source: dict[int, list[int]] = defaultdict(list)
     for message in loaded.values():
         by_source[message.source_id].append(message.id)
@@ -276,3 +278,17 @@ def _attach_pinyin(session: Session, terms: list[TermInfo], save: bool) -> None:
         session.commit()
     for term in terms:
         term.pinyin, term.initials = cache[term.canonical]
+
+
+def _save_char_readings(session: Session, terms: list[TermInfo], messages: dict[int, "MessageInfo"]) -> None:
+    """Readings of every hanzi of the term names and the loaded messages, for kb lookup (kb.publish.pinyin)."""
+    chars = py.hanzi("".join(t.canonical + "".join(t.aliases) for t in terms))
+    chars |= py.hanzi("".join(m.text or "" for m in messages.values()))
+    setting = session.get(Setting, py.CHARS_KEY)
+    table: dict[str, list[str]] = dict(setting.value) if setting is not None and setting.value else {}
+    if py.fill_chars(table, chars):
+        if setting is None:
+            session.add(Setting(key=py.CHARS_KEY, value=table))
+        else:
+            setting.value = table
+        session.commit()

@@ -13,6 +13,7 @@ import difflib
 import json
 import os
 import sqlite3
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,18 +198,18 @@ def find(db: _Connection, query: str, limit: int = 8) -> list[Match]:
     closeness: dict[int, float] = {}
     if not found:
         if not latin.isascii():  # a homophone typo (资金吃 for 资金池) sounds the same: pinyin decides
-            sound = py.compact(py.pinyin(query)[0])
-            for term_id, row in terms.items():
-                if sound and py.compact(cache.get(row[1], ("", ""))[0]) == sound:
-                    add(term_id, "close", cache[row[1]][0])
-                    closeness[term_id] = 1.0
+            for term_id in _homophones(db, query, terms, cache):
+                add(term_id, "close", cache[terms[term_id][1]][0])
+                closeness[term_id] = 1.0
         by_key: dict[str, list[int]] = {}
         for name_key, term_id, _ in names:
             by_key.setdefault(name_key, []).append(term_id)
         if latin.isascii():
             for term_id, row in terms.items():
                 by_key.setdefault(py.compact(cache.get(row[1], ("", ""))[0]), []).append(term_id)
-        for close in difflib.get_close_matches(key, list(by_key), n=limit, cutoff=0.6):
+        chars = set(key)
+        similar = [name for name in by_key if not chars.isdisjoint(name)]
+        for close in difflib.get_close_matches(key, similar, n=limit, cutoff=0.6):
             ratio = difflib.SequenceMatcher(None, key, close).ratio()
             for term_id in by_key[close]:
                 add(term_id, "close", close)
@@ -219,6 +220,21 @@ def find(db: _Connection, query: str, limit: int = 8) -> list[Match]:
     matches.sort(key=lambda m: (MATCH_KINDS.index(m.matched), -closeness.get(m.id, 0.0), not m.approved,
                                 -m.score, m.term))
     return matches[:limit]
+
+
+def _homophones(db: _Connection, query: str, terms: dict[int, tuple], cache: dict[str, list[str]]) -> list[int]:
+    """Terms whose name sounds like the query (any reading of each of its characters)."""
+    text = unicodedata.normalize("NFKC", query).strip()
+    if len(py.hanzi(text)) != len(text):  # not all hanzi: compare the whole pinyin
+        sound = py.compact(py.pinyin(text)[0])
+        return [tid for tid, row in terms.items() if sound and py.compact(cache.get(row[1], ("", ""))[0]) == sound]
+    rows = db.rows("SELECT value FROM settings WHERE key = ?", (py.CHARS_KEY,))
+    table = _json(rows[0][0]) if rows else {}
+    if not isinstance(table, dict):
+        table = {}
+    if py.fill_chars(table, text):  # a character no term or message has: learnt once, kept
+        db.save_setting(py.CHARS_KEY, table)
+    return [tid for tid, row in terms.items() if py.sounds_like(text, cache.get(row[1], ("", ""))[0], table)]
 
 
 def _pinyin_cache(db: _Connection, names: list[str]) -> dict[str, list[str]]:

@@ -3,7 +3,10 @@
 pypinyin takes ~0.5 s to import, too slow for ``kb lookup``; so the pinyin of
 every term is also kept in the settings table (key ``publish.pinyin``, name →
 [full, initials]) whenever the wiki is rendered or a lookup meets a new term, and
-lookups read it from there.
+lookups read it from there. For the same reason the readings of single characters
+(every reading of each hanzi of the term names and of the messages, key
+``publish.pinyin.chars``) are kept too: a lookup of a homophone typo (资金吃 for 资金池)
+compares sounds without importing pypinyin.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import unicodedata
 from collections.abc import Iterable
 
 SETTING_KEY = "publish.pinyin"
+CHARS_KEY = "publish.pinyin.chars"
+_HANZI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile(r"[a-z0-9]+")
 _OTHER = "\x00"  # marks what pypinyin could not turn into pinyin
 
@@ -52,3 +57,27 @@ def letter(full: str) -> str:
 def compact(full: str) -> str:
     """Pinyin without spaces: "zi jin chi" → "zijinchi"."""
     return full.replace(" ", "")
+
+
+def hanzi(text: str) -> set[str]:
+    """The hanzi of a text."""
+    return set(_HANZI.findall(text))
+
+
+def fill_chars(table: dict[str, list[str]], chars: Iterable[str]) -> bool:
+    """Add every reading of each character missing from the table; True when something was added."""
+    missing = sorted(set(chars) - table.keys())
+    if not missing:
+        return False
+    from pypinyin import Style
+    from pypinyin import pinyin as readings
+
+    for char in missing:
+        table[char] = sorted({r.lower() for r in readings(char, style=Style.NORMAL, heteronym=True)[0]})
+    return True
+
+
+def sounds_like(query: str, full: str, table: dict[str, list[str]]) -> bool:
+    """True when the hanzi query can be read as the pinyin ``full`` (one syllable per character)."""
+    syllables = full.split()
+    return len(syllables) == len(query) and all(s in table.get(c, ()) for c, s in zip(query, syllables))

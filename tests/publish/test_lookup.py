@@ -119,19 +119,20 @@ def test_lookup_cli_json_and_no_match(kb_sqlite):
     assert missing.exit_code == 1 and "no term matches 'qqqqqq'" in missing.output
 
 
-def test_lookup_loads_no_models_nor_sqlalchemy(kb_sqlite):
-    """A lookup on an up-to-date SQLite file imports neither the NLP stack nor SQLAlchemy."""
+@pytest.mark.parametrize("query", ["zjc", "资金吃"])  # initials; a homophone typo (pinyin of characters)
+def test_lookup_loads_no_models_nor_sqlalchemy(kb_sqlite, query):
+    """A lookup on an up-to-date SQLite file imports neither the NLP stack, SQLAlchemy nor pypinyin."""
     code = (
         "import sys, time; t = time.perf_counter();"
         "from kb.cli import main\n"
-        "try:\n main(['lookup', '--db', sys.argv[1], 'zjc'])\n"
+        "try:\n main(['lookup', '--db', sys.argv[1], sys.argv[2]])\n"
         "except SystemExit as e:\n assert not e.code, e.code\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'pkuseg', 'sqlalchemy', 'alembic',"
         " 'rich', 'jinja2', 'pypinyin') or m.startswith(('kb.nlp', 'kb.extract')))\n"
         "print('LOADED', bad)"
     )
-    lookup("zjc", kb_sqlite.url)  # first lookup fills the pinyin cache if needed
-    result = subprocess.run([sys.executable, "-c", code, kb_sqlite.url], capture_output=True, text=True,
+    assert lookup(query, kb_sqlite.url).term == "资金池"  # the first lookup fills the pinyin caches if needed
+    result = subprocess.run([sys.executable, "-c", code, kb_sqlite.url, query], capture_output=True, text=True,
                             cwd=ROOT, env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""})
     assert result.returncode == 0, result.stderr
     assert "LOADED []" in result.stdout
@@ -144,3 +145,22 @@ def test_lookup_speed(kb_sqlite):
     for _ in range(5):
         lookup("zjc", kb_sqlite.url)
     assert (time.perf_counter() - started) / 5 < 0.1
+
+
+def test_the_wiki_keeps_the_readings_of_every_character(kb_sqlite, tmp_path):
+    """After a render, a homophone typo made of characters of the messages needs no pypinyin."""
+    from kb.publish import pinyin as py
+    from kb.publish.render import render_wiki
+    from kb.store import open_db
+
+    engine = open_db(kb_sqlite.url)
+    render_wiki(engine, tmp_path / "site")
+    db = connect(kb_sqlite.url)
+    try:
+        table = json.loads(db.rows("SELECT value FROM settings WHERE key = ?", (py.CHARS_KEY,))[0][0])
+    finally:
+        db.close()
+    assert "chi" in table["池"]
+    assert {"hang", "xing"} <= set(table["行"])  # every reading: 银行 and 行业
+    assert py.sounds_like("资金吃", "zi jin chi", {**table, "吃": ["chi"]})
+    assert not py.sounds_like("资金", "zi jin chi", table)
