@@ -75,6 +75,15 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return unique
 
 
+def _database_files(engine: Engine) -> set[Path]:
+    """The SQLite database file of the engine and its journal files (none for a server database)."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        return set()
+    main = Path(database).resolve()
+    return {main, *(main.with_name(main.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
+
+
 def source_key(path: Path, group: str) -> str:
     return f"{group}/{path.name}"
 
@@ -92,7 +101,8 @@ def ingest(
     a file that cannot be parsed is reported and leaves what is stored untouched.
     """
     report = IngestReport()
-    files = discover(paths)
+    own = _database_files(engine)  # kb ingest . beside kb.sqlite must not read the database itself
+    files = [f for f in discover(paths) if f.resolve() not in own]
     with engine.connect() as conn:
         known = {key: (sid, sha) for key, sid, sha in conn.execute(select(Source.key, Source.id, Source.sha256))}
     for result in _ingest_files(engine, files, group, known):

@@ -295,3 +295,18 @@ def test_many_files_span_several_batches(engine, tmp_path: Path, monkeypatch) ->
     assert report.count(NEW) == 7
     assert report.messages_stored == count(engine, Message) == sum(day % 3 for day in range(1, 8))
     assert [row.text for row in messages(engine)] == [f"{day}-{i}" for day in range(1, 8) for i in range(day % 3)]
+
+
+def test_the_database_itself_is_not_read_as_a_log(tmp_path: Path) -> None:
+    """kb ingest . beside kb.sqlite: the database file and its journals are not chat logs to reject."""
+    from kb.store import open_db
+
+    write_log(tmp_path / "paydemo", "2024-03-04", *DAY_ONE)
+    engine = open_db(f"sqlite:///{tmp_path / 'kb.sqlite'}")
+    try:
+        ingest(engine, [tmp_path])
+        report = ingest(engine, [tmp_path])  # the database and its -wal file exist now
+        assert report.rejected == []
+        assert [Path(r.path).name for r in report.files] == ["2024-03-04-chat.markdown"]
+    finally:
+        engine.dispose()
