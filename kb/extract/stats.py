@@ -50,6 +50,14 @@ def is_word_token(token: str) -> bool:
     return bool(_WORDISH.match(token)) and not _DIGITS.match(token)
 
 
+class WordTokens(dict):
+    """token -> is_word_token(token), computed once per distinct token (the passes ask millions of times)."""
+
+    def __missing__(self, token: str) -> bool:
+        value = self[token] = is_word_token(token)
+        return value
+
+
 @dataclass
 class NgramStats:
     """Counts over the token n-grams of a corpus."""
@@ -61,11 +69,12 @@ class NgramStats:
     right: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
 
 
-def clause_spans(tokens: Sequence[str]) -> list[tuple[int, int]]:
+def clause_spans(tokens: Sequence[str], words: WordTokens | None = None) -> list[tuple[int, int]]:
     """Runs of consecutive word tokens (punctuation, spaces, numbers end a run)."""
+    words = WordTokens() if words is None else words
     spans, start = [], None
     for i, token in enumerate(tokens):
-        if is_word_token(token):
+        if words[token]:
             if start is None:
                 start = i
         elif start is not None:
@@ -90,24 +99,31 @@ def count_ngrams(docs: Iterable[Sequence[str]], max_n: int, max_chars: int, can_
     for tokens in docs:
         stats.n_tokens += len(tokens)
         stats.unigrams.update(tokens)
-    counts = stats.counts
+    counts: dict[str, int] = {}
+    get = counts.get
     stop = can_edge
+    words = WordTokens()
     for tokens in docs:
-        for start, end in clause_spans(tokens):
+        for start, end in clause_spans(tokens, words):
             for i in range(start, end):
                 first = tokens[i]
                 if first in stop:
                     continue
-                chars = 0
-                for j in range(i, min(end, i + max_n)):
-                    chars += len(tokens[j])
-                    if chars > max_chars or tokens[j] in no_inner:
+                chars = len(first)
+                if chars > max_chars or first in no_inner:
+                    continue
+                if len(first) >= 2 or _LATIN.search(first):
+                    counts[first] = get(first, 0) + 1
+                key = first
+                for j in range(i + 1, min(end, i + max_n)):
+                    token = tokens[j]
+                    chars += len(token)
+                    if chars > max_chars or token in no_inner:
                         break
-                    if tokens[j] in stop:
+                    key = key + SEP + token
+                    if token in stop:
                         continue
-                    if j == i and (len(first) < 2 and not _LATIN.search(first)):
-                        continue
-                    counts[SEP.join(tokens[i:j + 1])] += 1
+                    counts[key] = get(key, 0) + 1
     # keep the frequent ones only
     stats.counts = Counter({k: c for k, c in counts.items() if c >= min_freq or _LATIN_ANY_WIDTH.search(k)})
     return stats
@@ -135,11 +151,13 @@ def neighbours(docs: Iterable[Sequence[str]], stats: NgramStats, keys: set[str],
                         right[key][boundary] += 1
 
 
-def entropy(counter: Counter) -> float:
-    total = sum(counter.values())
+def entropy(counter: Counter, singletons: int = 0) -> float:
+    """Entropy (bits) of a neighbour distribution, plus ``singletons`` neighbours each seen once."""
+    total = sum(counter.values()) + singletons
     if not total:
         return 0.0
-    return -sum(c / total * math.log2(c / total) for c in counter.values())
+    h = -sum(c / total * math.log2(c / total) for c in counter.values())
+    return h + singletons / total * math.log2(total) if singletons else h
 
 
 def pmi(key: str, stats: NgramStats) -> float:

@@ -107,15 +107,16 @@ def statistical_candidates(docs: list[list[str]], messages: list[Msg], rules,
     counted = st.count_ngrams(docs, s["max_tokens"], s["max_chars"], stop, s["min_freq"], set(rules.stop.chars))
     stop_keys = {term_key(t) for t in rules.stop.terms}
     # variants add up: a key is kept when all its surfaces together are frequent enough
+    norms = {key: term_key(key.replace(st.SEP, "")) for key in counted.counts}
     totals: Counter = Counter()
     for key, count in counted.counts.items():
-        totals[term_key(key.replace(st.SEP, ""))] += count
+        totals[norms[key]] += count
     keys = set()
     for key in counted.counts:
-        if totals[term_key(key.replace(st.SEP, ""))] < s["min_freq"]:
+        norm = norms[key]
+        if totals[norm] < s["min_freq"]:
             continue
         surface = key.replace(st.SEP, "")
-        norm = term_key(surface)
         if norm in stop_keys or norm in exclude or rules.stop.is_noise(surface):
             continue
         if not (_CJK.search(surface) or len(re.findall(r"[A-Za-z]", surface)) >= 2):
@@ -123,41 +124,43 @@ def statistical_candidates(docs: list[list[str]], messages: list[Msg], rules,
         keys.add(key)
     # where each kept n-gram occurs, and its neighbours
     max_n = s["max_tokens"]
+    # neighbours: word tokens by count; a message edge or punctuation is a new neighbour each time
+    # (counted apart: st.entropy takes them as that many distinct neighbours seen once)
     left: dict[str, Counter] = defaultdict(Counter)
     right: dict[str, Counter] = defaultdict(Counter)
+    left_edges: Counter = Counter()
+    right_edges: Counter = Counter()
     where: dict[str, set[int]] = defaultdict(set)
     first_tokens = {k.split(st.SEP, 1)[0] for k in keys}
-    boundary = 0
-    is_word = st.is_word_token
+    is_word = st.WordTokens()
     for index, tokens in enumerate(docs):
         n = len(tokens)
         for i in range(n):
             if tokens[i] not in first_tokens:
                 continue
             key = tokens[i]
+            before = tokens[i - 1] if i > 0 and is_word[tokens[i - 1]] else None
             for j in range(i, min(n, i + max_n)):
                 if j > i:
                     key = key + st.SEP + tokens[j]
                 if key not in keys:
                     continue
                 where[key].add(index)
-                if i > 0 and is_word(tokens[i - 1]):
-                    left[key][tokens[i - 1]] += 1
+                if before is not None:
+                    left[key][before] += 1
                 else:
-                    boundary += 1
-                    left[key][boundary] += 1
-                if j + 1 < n and is_word(tokens[j + 1]):
+                    left_edges[key] += 1
+                if j + 1 < n and is_word[tokens[j + 1]]:
                     right[key][tokens[j + 1]] += 1
                 else:
-                    boundary += 1
-                    right[key][boundary] += 1
+                    right_edges[key] += 1
     cvalues = st.c_values({k: counted.counts[k] for k in keys})
     out: dict[str, Candidate] = {}
-    for key in keys:
+    for key in sorted(keys):  # sorted: ties between surfaces are broken the same way in every process
         surface = key.replace(st.SEP, "")
-        norm = term_key(surface)
+        norm = norms[key]
         freq = counted.counts[key]
-        ent = min(st.entropy(left[key]), st.entropy(right[key]))
+        ent = min(st.entropy(left[key], left_edges[key]), st.entropy(right[key], right_edges[key]))
         cand = out.get(norm)
         if cand is None:
             cand = out[norm] = Candidate(norm)
