@@ -334,8 +334,9 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 last_answer[a.speaker] = (j, score)
         candidates[qi] = found
 
-    # Interleaved threads: an answer goes to the turn whose question links it best.
-    # Near ties go to the nearer question.
+    # Interleaved threads: an answer goes to the turn whose question links it best (near ties go to
+    # the nearer question), and also to any other turn that links it within share_margin of that:
+    # one reply often answers two questions asked together.
     best: dict[int, tuple[float, int]] = {}
     for qi, found in candidates.items():
         for j, (score, _signals) in found.items():
@@ -343,10 +344,11 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
             effective = score - 0.01 * (j - qi)
             if j not in best or effective > best[j][0]:
                 best[j] = (effective, turn)
+    margin = rules.share_margin
     pairs = []
     for qi in sorted(candidates):
         answers = [(messages[j], score, signals) for j, (score, signals) in candidates[qi].items()
-                   if best[j][1] == turn_of[qi]]
+                   if best[j][1] == turn_of[qi] or (margin and score - 0.01 * (j - qi) >= best[j][0] - margin)]
         if not answers:
             continue
         answers.sort(key=lambda item: (-item[1], item[0].seq))

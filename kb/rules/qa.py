@@ -60,6 +60,7 @@ class QARules:
     max_answers: int = 6
     min_pair_score: float = 0.3
     strong_question: float = 0.8
+    share_margin: float = 0.0
 
 
 def compile_pattern(name: str, kind: str, patterns: list[str] | tuple[str, ...], weight: float = 1.0,
@@ -201,6 +202,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
     max_answers = num(linking, "max_answers", "linking", low=1, high=None, integer=True)
     min_pair_score = num(linking, "min_pair_score", "linking", low=0, high=10)
     strong_question = num(linking, "strong_question", "linking", 0.8, low=0, high=10)
+    share_margin = num(linking, "share_margin", "linking", 0.0, low=0, high=1)
     problems.raise_if_any()
     return QARules(
         path=str(path), threshold=threshold, min_chars=min_chars, max_chars=max_chars, cues=tuple(cues),
@@ -208,6 +210,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
         answer_min_chars=answer_min_chars, thanks=thanks, window_messages=window_messages,
         window_minutes=window_minutes, explicit_window_messages=explicit_window, weights=weights, penalties=penalties, min_answer_score=min_answer_score,
         max_answers=max_answers, min_pair_score=min_pair_score, strong_question=strong_question,
+        share_margin=share_margin,
     )
 
 

@@ -210,3 +210,19 @@ def test_answers_outside_the_time_window_are_not_linked(rules):
         ("20:00:00", "老周", "代付失败一般原路退回商户的代付账户"),
     )
     assert pairs_of(messages, rules) == {}
+
+
+def test_share_margin_lets_one_reply_answer_two_questions(rules):
+    """Two people ask about the same thing at once; one reply answers both only with a share margin."""
+    import dataclasses
+
+    messages = chat(
+        ("10:00:00", "小林", "代付失败的钱怎么退回商户？"),
+        ("10:00:10", "阿杰", "代付失败退回商户要多久到账？"),
+        ("10:01:00", "老周", "代付失败一般原路退回商户的账户，T+1 到账"),
+    )
+    assert rules.share_margin == 0.0  # rules/qa.yaml keeps one turn per answer (docs/qa.md: the trade-off)
+    alone = pairs_of(messages, rules)
+    assert sum(1 for answers in alone.values() if [a for a, _ in answers] == [2]) == 1
+    shared = pairs_of(messages, dataclasses.replace(rules, share_margin=0.3))
+    assert [a for a, _ in shared[0]] == [2] and [a for a, _ in shared[1]] == [2]
