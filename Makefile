@@ -22,9 +22,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# kb build's last line says where to open the site
 wiki: install
 	$(BIN)/kb glossary import --db $(DB) glossary
-	$(BIN)/kb build --db $(DB) examples/logs --out $(SITE)  # its last line says where to open the site
+	$(BIN)/kb build --db $(DB) examples/logs --out $(SITE)
 
 test: install
 	$(BIN)/pytest -q
