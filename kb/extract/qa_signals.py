@@ -263,6 +263,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 turn_of[i] = turn_of[j]
                 break
 
+    asks: list[bool | None] = [None] * n  # question_like of each message, computed when first needed
     # candidate[(q, j)] = (score, signals)
     candidates: dict[int, dict[int, tuple[float, dict[str, float]]]] = {}
     for qi, q in questions.items():
@@ -319,7 +320,9 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
             previous = last_answer.get(a.speaker)
             if previous and j - previous[0] <= 3:  # the same answerer going on (others may interleave)
                 signals["continuation"] = round(w["continuation"] * previous[1], 3)
-            if (j in questions or question_like(a.text, rules, a.mentions)) and not ({"quote", "mention"} & signals.keys()):
+            if asks[j] is None:  # each message is read once, however many questions it could answer
+                asks[j] = question_like(a.text, rules, a.mentions)
+            if (j in questions or asks[j]) and not ({"quote", "mention"} & signals.keys()):
                 signals["is_question"] = -pen["is_question"]
             if far:
                 signals.pop("proximity", None)
