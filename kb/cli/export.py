@@ -58,3 +58,21 @@ def export_command(fmt: str, output: str | None, db_url: str) -> None:
         console.print(f"Wrote {output} ({fmt}).")
     else:
         click.echo(text, nl=not text.endswith("\n"))
+    if fmt != "json":
+        _warn_if_uncurated(engine, fmt)
+
+
+def _warn_if_uncurated(engine, fmt: str) -> None:
+    """TBX, SKOS and CSV carry the curated glossary only: say so when there is nothing curated yet."""
+    from sqlalchemy import func, select
+
+    from kb.cli.common import err_console
+    from kb.curate.interchange import EXPORTED
+    from kb.store.models import Term
+
+    with engine.connect() as conn:
+        count = conn.scalar(select(func.count()).select_from(Term).where(Term.status.in_(EXPORTED)))
+    if not count:
+        err_console.print(f"Note: the {fmt} export holds no term: it carries approved terms only. Approve "
+                          "candidates with kb review (or kb term approve), or import glossary/ with "
+                          "kb glossary import glossary.", markup=False, soft_wrap=True)

@@ -76,3 +76,11 @@ def test_extract_reports_every_rule_problem(sqlite_url, tmp_path):
     assert result.exit_code == 1
     assert "terms.yaml: rule 'bad': invalid regular expression" in result.output
     assert "Traceback" not in result.output
+
+
+def test_interchange_export_of_an_uncurated_database_says_why_it_is_empty(extracted, tmp_path):
+    out = tmp_path / "kb.csv"
+    result = CliRunner().invoke(main, ["export", "--format", "csv", "-o", str(out), "--db", extracted])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").count("\n") == 1  # the header only: nothing is approved yet
+    assert "approved terms only" in result.output
