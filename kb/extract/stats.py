@@ -65,8 +65,6 @@ class NgramStats:
     n_tokens: int = 0
     unigrams: Counter = field(default_factory=Counter)
     counts: Counter = field(default_factory=Counter)            # key -> frequency
-    left: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
-    right: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
 
 
 def clause_spans(tokens: Sequence[str], words: WordTokens | None = None) -> list[tuple[int, int]]:
@@ -127,28 +125,6 @@ def count_ngrams(docs: Iterable[Sequence[str]], max_n: int, max_chars: int, can_
     # keep the frequent ones only
     stats.counts = Counter({k: c for k, c in counts.items() if c >= min_freq or _LATIN_ANY_WIDTH.search(k)})
     return stats
-
-
-def neighbours(docs: Iterable[Sequence[str]], stats: NgramStats, keys: set[str], max_n: int) -> None:
-    """Left and right neighbour tokens of each candidate key (a boundary counts as a new token each time)."""
-    left, right = stats.left, stats.right
-    boundary = 0
-    for tokens in docs:
-        n = len(tokens)
-        for i in range(n):
-            for j in range(i, min(n, i + max_n)):
-                key = SEP.join(tokens[i:j + 1]) if j > i else tokens[i]
-                if key in keys:
-                    if i > 0 and is_word_token(tokens[i - 1]):
-                        left[key][tokens[i - 1]] += 1
-                    else:
-                        boundary += 1
-                        left[key][boundary] += 1
-                    if j + 1 < n and is_word_token(tokens[j + 1]):
-                        right[key][tokens[j + 1]] += 1
-                    else:
-                        boundary += 1
-                        right[key][boundary] += 1
 
 
 def entropy(counter: Counter, singletons: int = 0) -> float:

@@ -285,7 +285,7 @@ def _save_char_readings(session: Session, terms: list[TermInfo], messages: dict[
     chars = py.hanzi("".join(t.canonical + "".join(t.aliases) for t in terms))
     chars |= py.hanzi("".join(m.text or "" for m in messages.values()))
     setting = session.get(Setting, py.CHARS_KEY)
-    table: dict[str, list[str]] = dict(setting.value) if setting is not None and setting.value else {}
+    table: dict[str, list[str]] = dict(setting.value) if setting is not None and isinstance(setting.value, dict) else {}
     if py.fill_chars(table, chars):
         if setting is None:
             session.add(Setting(key=py.CHARS_KEY, value=table))

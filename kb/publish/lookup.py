@@ -224,8 +224,8 @@ def find(db: _Connection, query: str, limit: int = 8) -> list[Match]:
 
 def _homophones(db: _Connection, query: str, terms: dict[int, tuple], cache: dict[str, list[str]]) -> list[int]:
     """Terms whose name sounds like the query (any reading of each of its characters)."""
-    text = unicodedata.normalize("NFKC", query).strip()
-    if len(py.hanzi(text)) != len(text):  # not all hanzi: compare the whole pinyin
+    text = "".join(unicodedata.normalize("NFKC", query).split())  # 资金 吃 is 资金吃
+    if not py.all_hanzi(text):  # latin or digits too (T+1接算): compare the whole pinyin (imports pypinyin)
         sound = py.compact(py.pinyin(text)[0])
         return [tid for tid, row in terms.items() if sound and py.compact(cache.get(row[1], ("", ""))[0]) == sound]
     rows = db.rows("SELECT value FROM settings WHERE key = ?", (py.CHARS_KEY,))

@@ -64,6 +64,11 @@ def hanzi(text: str) -> set[str]:
     return set(_HANZI.findall(text))
 
 
+def all_hanzi(text: str) -> bool:
+    """True when every character of a (non-empty) text is a hanzi."""
+    return bool(text) and all(_HANZI.fullmatch(char) for char in text)
+
+
 def fill_chars(table: dict[str, list[str]], chars: Iterable[str]) -> bool:
     """Add every reading of each character missing from the table; True when something was added."""
     missing = sorted(set(chars) - table.keys())

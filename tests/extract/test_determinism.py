@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Two written forms of one key, equally frequent, cut differently by the segmenter (two tokens and
@@ -37,3 +39,15 @@ def test_statistics_do_not_depend_on_the_hash_seed():
     assert len(outputs) == 1
     cands = json.loads(outputs.pop())
     assert cands["h5网页"][0] in (1, 2) and "收银台页面" in cands
+
+
+def test_edges_count_as_distinct_neighbours_seen_once():
+    """entropy(counter, n) is the entropy with n more neighbours, each its own value seen once."""
+    from collections import Counter
+
+    from kb.extract.stats import entropy
+
+    words = Counter({"支付": 3, "清算": 1})
+    assert entropy(words, 3) == pytest.approx(entropy(Counter({**words, 1: 1, 2: 1, 3: 1})))
+    assert entropy(Counter(), 4) == pytest.approx(2.0)
+    assert entropy(Counter(), 0) == 0.0

@@ -119,19 +119,28 @@ def test_lookup_cli_json_and_no_match(kb_sqlite):
     assert missing.exit_code == 1 and "no term matches 'qqqqqq'" in missing.output
 
 
-@pytest.mark.parametrize("query", ["zjc", "资金吃"])  # initials; a homophone typo (pinyin of characters)
-def test_lookup_loads_no_models_nor_sqlalchemy(kb_sqlite, query):
+@pytest.mark.parametrize("query, found", [
+    ("zjc", True),        # initials
+    ("资金吃", True),      # a homophone typo: the readings of its characters
+    ("资 金吃", True),     # spaces inside do not matter
+    ("嘿嘿嗨", False),     # a repeated character, no term like it: an error, and still no pypinyin
+])
+def test_lookup_loads_no_models_nor_sqlalchemy(kb_sqlite, query, found):
     """A lookup on an up-to-date SQLite file imports neither the NLP stack, SQLAlchemy nor pypinyin."""
     code = (
         "import sys, time; t = time.perf_counter();"
         "from kb.cli import main\n"
         "try:\n main(['lookup', '--db', sys.argv[1], sys.argv[2]])\n"
-        "except SystemExit as e:\n assert not e.code, e.code\n"
+        f"except SystemExit as e:\n assert bool(e.code) is {not found}, e.code\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'pkuseg', 'sqlalchemy', 'alembic',"
         " 'rich', 'jinja2', 'pypinyin') or m.startswith(('kb.nlp', 'kb.extract')))\n"
         "print('LOADED', bad)"
     )
-    assert lookup(query, kb_sqlite.url).term == "资金池"  # the first lookup fills the pinyin caches if needed
+    if found:  # the first lookup fills the pinyin caches if needed
+        assert lookup(query, kb_sqlite.url).term == "资金池"
+    else:
+        with pytest.raises(KbError):
+            lookup(query, kb_sqlite.url)
     result = subprocess.run([sys.executable, "-c", code, kb_sqlite.url, query], capture_output=True, text=True,
                             cwd=ROOT, env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""})
     assert result.returncode == 0, result.stderr
