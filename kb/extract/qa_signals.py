@@ -340,18 +340,19 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     # Interleaved threads: an answer goes to the turn whose question links it best (near ties go to
     # the nearer question), and also to any other turn that links it within share_margin of that:
     # one reply often answers two questions asked together.
+    def effective(qi: int, j: int, score: float) -> float:
+        return score - 0.01 * (j - qi)
+
     best: dict[int, tuple[float, int]] = {}
     for qi, found in candidates.items():
         for j, (score, _signals) in found.items():
-            turn = turn_of[qi]
-            effective = score - 0.01 * (j - qi)
-            if j not in best or effective > best[j][0]:
-                best[j] = (effective, turn)
+            if j not in best or effective(qi, j, score) > best[j][0]:
+                best[j] = (effective(qi, j, score), turn_of[qi])
     margin = rules.share_margin
     pairs = []
     for qi in sorted(candidates):
         answers = [(messages[j], score, signals) for j, (score, signals) in candidates[qi].items()
-                   if best[j][1] == turn_of[qi] or (margin and score - 0.01 * (j - qi) >= best[j][0] - margin)]
+                   if best[j][1] == turn_of[qi] or (margin and effective(qi, j, score) >= best[j][0] - margin)]
         if not answers:
             continue
         answers.sort(key=lambda item: (-item[1], item[0].seq))

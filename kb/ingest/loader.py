@@ -49,11 +49,12 @@ class IngestReport:
         return [f for f in self.files if f.status == REJECTED]
 
 
-def discover(paths: Iterable[str | Path]) -> list[Path]:
+def discover(paths: Iterable[str | Path], skip: Iterable[Path] = ()) -> list[Path]:
     """The files named, and every file under the folders named (recursively, hidden ones skipped).
 
     A path that does not exist is kept: reading it fails, and it is reported as rejected.
-    A file named twice (``kb ingest logs logs/proddev``) is listed once.
+    A file named twice (``kb ingest logs logs/proddev``) is listed once; files whose resolved
+    path is in ``skip`` are left out.
     """
     found: list[Path] = []
     for raw in paths:
@@ -65,7 +66,7 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
             )
         else:
             found.append(path)
-    seen: set[Path] = set()
+    seen: set[Path] = set(skip)
     unique = []
     for path in found:
         resolved = path.resolve()
@@ -101,8 +102,7 @@ def ingest(
     a file that cannot be parsed is reported and leaves what is stored untouched.
     """
     report = IngestReport()
-    own = _database_files(engine)  # kb ingest . beside kb.sqlite must not read the database itself
-    files = [f for f in discover(paths) if f.resolve() not in own]
+    files = discover(paths, skip=_database_files(engine))  # kb ingest . beside kb.sqlite: not the database
     with engine.connect() as conn:
         known = {key: (sid, sha) for key, sid, sha in conn.execute(select(Source.key, Source.id, Source.sha256))}
     for result in _ingest_files(engine, files, group, known):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,14 +269,7 @@ def _json_list(value: Any) -> list:
 
 
 def _attach_pinyin(session: Session, terms: list[TermInfo], save: bool) -> None:
-    setting = session.get(Setting, py.SETTING_KEY)
-    cache: dict[str, list[str]] = dict(setting.value) if setting is not None and setting.value else {}
-    if py.fill(cache, (t.canonical for t in terms)) and save:
-        if setting is None:
-            session.add(Setting(key=py.SETTING_KEY, value=cache))
-        else:
-            setting.value = cache
-        session.commit()
+    cache = _filled_setting(session, py.SETTING_KEY, lambda c: py.fill(c, (t.canonical for t in terms)), save)
     for term in terms:
         term.pinyin, term.initials = cache[term.canonical]
 
@@ -284,11 +278,17 @@ def _save_char_readings(session: Session, terms: list[TermInfo], messages: dict[
     """Readings of every hanzi of the term names and the loaded messages, for kb lookup (kb.publish.pinyin)."""
     chars = py.hanzi("".join(t.canonical + "".join(t.aliases) for t in terms))
     chars |= py.hanzi("".join(m.text or "" for m in messages.values()))
-    setting = session.get(Setting, py.CHARS_KEY)
-    table: dict[str, list[str]] = dict(setting.value) if setting is not None and isinstance(setting.value, dict) else {}
-    if py.fill_chars(table, chars):
+    _filled_setting(session, py.CHARS_KEY, lambda table: py.fill_chars(table, chars), save=True)
+
+
+def _filled_setting(session: Session, key: str, fill: Callable[[dict], bool], save: bool) -> dict:
+    """The dict kept in settings under key, completed by fill (True when it added something), saved if so."""
+    setting = session.get(Setting, key)
+    value: dict = dict(setting.value) if setting is not None and isinstance(setting.value, dict) else {}
+    if fill(value) and save:
         if setting is None:
-            session.add(Setting(key=py.CHARS_KEY, value=table))
+            session.add(Setting(key=key, value=value))
         else:
-            setting.value = table
+            setting.value = value
         session.commit()
+    return value

@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,23 +229,24 @@ def _homophones(db: _Connection, query: str, terms: dict[int, tuple], cache: dic
     if not py.all_hanzi(text):  # latin or digits too (T+1接算): compare the whole pinyin (imports pypinyin)
         sound = py.compact(py.pinyin(text)[0])
         return [tid for tid, row in terms.items() if sound and py.compact(cache.get(row[1], ("", ""))[0]) == sound]
-    rows = db.rows("SELECT value FROM settings WHERE key = ?", (py.CHARS_KEY,))
-    table = _json(rows[0][0]) if rows else {}
-    if not isinstance(table, dict):
-        table = {}
-    if py.fill_chars(table, text):  # a character no term or message has: learnt once, kept
-        db.save_setting(py.CHARS_KEY, table)
+    # a character no term or message has is learnt once and kept
+    table = _filled_setting(db, py.CHARS_KEY, lambda t: py.fill_chars(t, text))
     return [tid for tid, row in terms.items() if py.sounds_like(text, cache.get(row[1], ("", ""))[0], table)]
 
 
 def _pinyin_cache(db: _Connection, names: list[str]) -> dict[str, list[str]]:
-    rows = db.rows("SELECT value FROM settings WHERE key = ?", (py.SETTING_KEY,))
-    cache = _json(rows[0][0]) if rows else {}
-    if not isinstance(cache, dict):
-        cache = {}
-    if py.fill(cache, names):
-        db.save_setting(py.SETTING_KEY, cache)
-    return cache
+    return _filled_setting(db, py.SETTING_KEY, lambda cache: py.fill(cache, names))
+
+
+def _filled_setting(db: _Connection, key: str, fill: Callable[[dict], bool]) -> dict:
+    """The dict kept in settings under key, completed by fill (True when it added something), saved if so."""
+    rows = db.rows("SELECT value FROM settings WHERE key = ?", (key,))
+    value = _json(rows[0][0]) if rows else {}
+    if not isinstance(value, dict):
+        value = {}
+    if fill(value):
+        db.save_setting(key, value)
+    return value
 
 
 def details(db: _Connection, match: Match) -> Answer:
