@@ -102,21 +102,21 @@ def terms_command(top: int, status: str, db_url: str) -> None:
                   box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("#", justify="right", no_wrap=True, min_width=len(str(len(rows))))
     table.add_column("term", no_wrap=True, min_width=max(cell_len(r["canonical"]) for r in rows))
-    for column in ("score", "freq", "days", "spk", "q", "spec", "ment"):
+    for column in ("score", "freq", "days", "conc", "spk", "q", "spec", "ment"):
         table.add_column(column, justify="right", no_wrap=True, min_width=5 if column in ("score", "freq") else 4)
     table.add_column("status", no_wrap=True)
     table.add_column("aliases", no_wrap=True, overflow="ellipsis", min_width=10)
     for rank, row in enumerate(rows, 1):
         s = row["signals"]
         table.add_row(str(rank), escape(row["canonical"]), f"{row['score']:.2f}", str(s.get("freq", "")),
-                      str(s.get("days", "")), str(s.get("speakers", "")), str(s.get("questions", "")),
+                      str(s.get("days", "")), _number(s.get("concentration"), 2), str(s.get("speakers", "")), str(s.get("questions", "")),
                       _number(s.get("specificity")), str(row["n_mentions"]), row["status"][:4],
                       escape(", ".join(row["aliases"])))
     console.print(table)
 
 
-CAPTION = "freq occurrences · days · spk speakers · q in questions · spec specificity · ment mentions"
+CAPTION = "freq occurrences · days · conc days over days expected at random · spk speakers · q in questions · spec specificity · ment mentions"
 
 
-def _number(value) -> str:
-    return "" if value is None else f"{value:.1f}"
+def _number(value, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"

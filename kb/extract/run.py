@@ -84,7 +84,7 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
             cache[text] = segmented.get(text) or _split_like(text, unigrams)
         return cache[text]
 
-    score_candidates(cands, messages, unigrams, n_tokens, segment_one)
+    score_candidates(cands, messages, unigrams, n_tokens, segment_one, spread=rules.settings["spread"])
     ranked = sorted(cands.values(), key=lambda c: (-c.score, c.key))
     min_score = rules.settings["min_score"]
     keep = [c for c in ranked if c.score >= min_score][: rules.settings["keep"]]

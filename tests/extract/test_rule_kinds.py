@@ -8,6 +8,7 @@ from kb.extract.definitions import find_definitions, resolve_term
 from kb.extract.terms import Msg, mask, phrase_variants, rule_hits
 from kb.nlp import Segmenter
 from kb.rules.terms import PhraseRule, TermRules, load_term_rules
+from kb.store.normalize import term_key
 
 RULES = load_term_rules()
 
@@ -119,9 +120,17 @@ def test_definition_term_is_the_longest_known_suffix():
 
 @pytest.mark.parametrize("text, noise", [
     ("[捂脸]", True), ("哈哈哈", True), ("666", True), ("x", True), ("备付金", False), ("T+0", False),
+    ("哪家银行", True), ("咋办", True), ("岂不是", True), ("有人了解", True), ("篇文章", True), ("块钱", True),
+    ("看完", True), ("查到", True), ("发下", True), ("转到", True),
+    ("转账", False), ("查询", False), ("发卡", False), ("看板", False), ("块链", True), ("区块链", False),
 ])
 def test_noise_patterns(text, noise):
     assert RULES.stop.is_noise(text) is noise
+
+
+@pytest.mark.parametrize("word", ["at", "to", "hi", "no", "on", "yes", "The"])
+def test_english_chat_words_are_stop_terms(word):
+    assert term_key(word) in {term_key(t) for t in RULES.stop.terms}
 
 
 def test_mask_keeps_offsets():
