@@ -25,7 +25,7 @@ def extract(engine: Engine, rules_dir: str | None = None,
     """Run term extraction, then the Q&A extractor, over every message in the database.
 
     ``on_progress(stage, done, total)`` is called as each stage advances. ``workers``: processes
-    that segment uncached texts (default: every core).
+    that segment uncached texts and link Q&A days (default: every core).
 
     Re-runnable: only extraction output changes; curator decisions are never touched.
     With ``skip_unchanged``, nothing runs when no input changed since the last extraction
@@ -51,5 +51,5 @@ def _extract(engine, rules_dir, on_progress, workers, extract_terms) -> ExtractR
         return ExtractReport(terms, None)
     # extract_qa reports progress as (done, total)
     qa_progress = (lambda done, total: on_progress("qa", done, total)) if on_progress else None
-    qa = extract_qa(engine, rules_dir=rules_dir, on_progress=qa_progress)
+    qa = extract_qa(engine, rules_dir=rules_dir, on_progress=qa_progress, workers=workers)
     return ExtractReport(terms, qa)

@@ -7,8 +7,9 @@ qa_pairs, qa_answers and qa_terms tables with the result. Runs without NLP model
 
 from __future__ import annotations
 
-import time as _time
+import gc
 import math
+import time as _time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kb.extract.qa_signals import Msg, Pair, describe, link_day
+from kb.nlp import parallel
 from kb.rules.qa import QARules, load_qa_rules
 from kb.store.bulk import insert_many
 from kb.store.models import Mention, Message, QAAnswer, QAPair, QATerm, Term
@@ -77,30 +79,80 @@ def bigram_weights(days) -> dict[str, float]:
     return {gram: math.log((n + 1) / (count + 0.5)) for gram, count in df.items()}
 
 
-def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = None) -> list[Pair]:
-    """Every Q&A pair of the database's messages (nothing written)."""
+# What forked workers link: set in the parent just before the pool forks, read by _link_chunk.
+_SHARED: tuple[list[list[Msg]], QARules, dict[str, float]] | None = None
+MIN_PARALLEL_DAYS = 64
+
+
+def _link_chunk(indices: list[int]) -> list[tuple[int, int, float, list[str], list[tuple[int, float, dict]], float]]:
+    """Link the days at ``indices`` (in a forked worker); pairs as positions, so little is pickled back."""
+    days, rules, weights = _SHARED
+    out = []
+    for index in indices:
+        messages = days[index]
+        position = {id(m): i for i, m in enumerate(messages)}
+        for pair in link_day(messages, rules, weights):
+            out.append((index, position[id(pair.question)], pair.question_score, pair.cues,
+                        [(position[id(a)], score, signals) for a, score, signals in pair.answers], pair.score))
+    return out
+
+
+def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = None,
+               workers: int | None = None) -> list[Pair]:
+    """Every Q&A pair of the database's messages (nothing written).
+
+    Days are linked independently, so with ``workers`` > 1 (default: every core, see
+    kb.nlp.parallel.default_workers) they are linked in forked processes; the pairs and their
+    order are the same as with one.
+    """
+    global _SHARED
     with engine.connect() as conn:
         terms = message_terms(conn)
         days = load_days(conn, terms)
     weights = bigram_weights(days.values())
+    ordered = [days[key] for key in sorted(days, key=lambda k: (k[0],))]
+    total = len(ordered)
+    workers = parallel.default_workers() if workers is None else max(int(workers), 1)
+    context = parallel._context()
     pairs: list[Pair] = []
-    total = len(days)
-    for done, key in enumerate(sorted(days, key=lambda k: (k[0],)), start=1):
-        pairs.extend(link_day(days[key], rules, weights))
-        if on_progress:
-            on_progress(done, total)
+    # without fork (Windows, macOS' default) the workers could not share the days: link them here
+    if workers == 1 or total < MIN_PARALLEL_DAYS or context.get_start_method() != "fork":
+        for done, messages in enumerate(ordered, start=1):
+            pairs.extend(link_day(messages, rules, weights))
+            if on_progress:
+                on_progress(done, total)
+        return pairs
+    step = max(1, total // (workers * 8))  # several tasks a worker: days differ in size
+    chunks = [list(range(i, min(i + step, total))) for i in range(0, total, step)]
+    _SHARED = (ordered, rules, weights)
+    gc.freeze()  # the forked workers share these objects; keep the collector from touching (copying) them
+    try:
+        with context.Pool(min(workers, len(chunks))) as pool:
+            done = 0
+            for chunk, found in zip(chunks, pool.imap(_link_chunk, chunks)):
+                for index, q, question_score, cues, answers, score in found:
+                    messages = ordered[index]
+                    pairs.append(Pair(messages[q], question_score, cues,
+                                      [(messages[a], a_score, signals) for a, a_score, signals in answers], score))
+                done += len(chunk)
+                if on_progress:
+                    on_progress(done, total)
+    finally:
+        gc.unfreeze()
+        _SHARED = None
     return pairs
 
 
 def extract_qa(engine: Engine, rules_dir: str | Path | None = None,
-               on_progress: ProgressFn | None = None) -> dict[str, Any]:
+               on_progress: ProgressFn | None = None, workers: int | None = None) -> dict[str, Any]:
     """Find Q&A pairs and replace qa_pairs, qa_answers and qa_terms with them; return counts.
 
-    ``on_progress(done, total)`` is called after each day of each group.
+    ``on_progress(done, total)`` is called as days of each group are linked; ``workers``:
+    processes that link them (default: every core).
     """
     started = _time.perf_counter()
     rules = load_qa_rules(rules_dir)
-    pairs = find_pairs(engine, rules, on_progress)
+    pairs = find_pairs(engine, rules, on_progress, workers=workers)
     pair_rows, answer_rows, term_rows = [], [], []
     for pair_id, pair in enumerate(pairs, start=1):
         pair_rows.append({"id": pair_id, "question_id": pair.question.id, "score": pair.score,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.extract.qa_signals import Msg, detect_question, excluded_by, link_day, same_person
+from kb.extract.qa_signals import Msg, bigrams, detect_question, excluded_by, link_day, same_person
 from kb.rules.qa import load_qa_rules
 
 
@@ -226,3 +226,16 @@ def test_share_margin_lets_one_reply_answer_two_questions(rules):
     assert sum(1 for answers in alone.values() if [a for a, _ in answers] == [2]) == 1
     shared = pairs_of(messages, dataclasses.replace(rules, share_margin=0.3))
     assert [a for a, _ in shared[0]] == [2] and [a for a, _ in shared[1]] == [2]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("协议支付", {"协议", "议支", "支付"}),
+    ("代扣和协议", {"代扣", "扣协", "协议"}),               # 和 is a stop character: skipped, its neighbours pair up
+    ("T+0 结算", {"t0", "0结", "结算"}),                    # latin words lower-cased; one-character ones only pair
+    ("用POS机刷卡", {"用pos", "pos机", "机刷", "刷卡", "pos"}),
+    ("@张三 请问备付金[微笑] https://x.cn/a", {"请问", "问备", "备付", "付金"}),  # mention, emoji and link removed
+    ("你好", set()),                                        # 你 is a stop character: 好 alone makes no pair
+    ("", set()),
+])
+def test_bigrams(text, expected):
+    assert bigrams(text) == expected

@@ -1,4 +1,4 @@
-"""Segmentation in worker processes gives exactly what one process gives: tokens, and a whole build."""
+"""Segmentation and Q&A linking in worker processes give exactly what one process gives: tokens, and a whole build."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from kb.cli import main
+from kb.extract import qa
 from kb.nlp import Segmenter, parallel
 from kb.store import open_db
 
@@ -100,6 +101,7 @@ def site_files(folder: Path) -> dict[str, bytes]:
 def test_parallel_build_equals_one_process_build(tmp_path, pools, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
     monkeypatch.setattr(parallel, "CHUNK", 7)
+    monkeypatch.setattr(qa, "MIN_PARALLEL_DAYS", 1)  # the 4 example days are linked in 2 processes too
     results = {}
     for workers in (1, 2):
         url = f"sqlite:///{tmp_path / f'kb{workers}.sqlite'}"
@@ -108,7 +110,7 @@ def test_parallel_build_equals_one_process_build(tmp_path, pools, monkeypatch):
                                            "--workers", str(workers), "--db", url])
         assert result.exit_code == 0, result.output
         results[workers] = dump(url), site_files(site)
-    assert pools == [2]  # only the second build used processes
+    assert pools == [2, 2]  # only the second build used processes: to segment, then to link Q&A days
     one, two = results[1][0], results[2][0]
     assert one["terms"] and one["mentions"] and one["segments"] and one["qa"]
     for name in TABLES:
