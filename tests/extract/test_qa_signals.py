@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.extract.qa_signals import Msg, bigrams, detect_question, excluded_by, link_day, same_person
+from kb.extract.qa_signals import Msg, bigrams, detect_question, excluded_by, is_non_answer, link_day, same_person
 from kb.rules.qa import load_qa_rules
 
 
@@ -42,6 +42,12 @@ def test_question_cues(rules, text, cue):
     ("你通道告诉我冲正，我再去抢回来？？？", "rhetorical"),
     ("今日头条的HR颜值如何？能挖吗？", "social"),
     ("【重磅】央行发布条码支付新规？", "forwarded"),
+    ("有青岛的兄弟们一起平安夜吗", "roll_call"),
+    ("你好可以加一下微信吗？", "roll_call"),
+    ("你们吃过新加坡的一个海鲜店么", "social"),
+    ("冬冬你硬盘里有美国片么？", "social"),
+    ("物业现在也要做资产钱包 炒作区块链概念 都不知道怎么玩了", "rhetorical"),   # a lament
+    ("我们为什么要让程序员参与到业务中去？就是为了减少信息失真。", "rhetorical"),  # answered by the asker
 ])
 def test_exclusions(rules, text, exclusion):
     assert excluded_by(text, rules) == exclusion
@@ -58,6 +64,14 @@ def test_exclusions(rules, text, exclusion):
     "利剑悬在头上呢，支付宝很难越过那条线",  # 呢 before a comma
     "我最近比较忙，我争取近几天吧",  # a hedge, not a question
     "？？",
+    "怎么感觉都是平安集团的模式",                               # 怎么感觉: an impression
+    "具体怎么认证请看非银网络支付管理办法",                     # a pointer to a document
+    "可以放到银行内部户，由银行直清，不过这不刚出了217号文么",  # rhetorical 这不…么
+    "@某人-丰瑞祥-GM-BJ?感谢分享",                             # thanks, after the ? the export leaves
+    "要不组织下，开个套现讨论班？",                             # a suggestion
+    "我虽然不做ATM渠道，但是我是这样理解的：ATM上面首先键盘有限，在使用人行大小额渠道的时候，需要的要素太多，"
+    "收款方账号、收款方户名、收款方开户行行名、收款人开户行行号，这些要素对于普通老百姓来说基本上没听过，"
+    "根本不知道所谓的开户行行号、行名这些是啥东西。",          # a long explanation with 啥 inside
 ])
 def test_not_questions(rules, text):
     assert detect_question(text, rules) is None
@@ -239,3 +253,23 @@ def test_share_margin_lets_one_reply_answer_two_questions(rules):
 ])
 def test_bigrams(text, expected):
     assert bigrams(text) == expected
+
+
+@pytest.mark.parametrize("text, non_answer", [
+    ("可以让@刘某 帮你牵个线", True),                 # sends the asker to someone else
+    ("这个一下说不完 后面我整理下吧", True),           # promises an answer later
+    ("明天找下发出来", True),
+    ("百度一下", True),
+    ("他是", True),
+    ("这个问题我前天问过了", True),
+    ("太厉害了", True),
+    ("[强] 非常棒", True),
+    ("感谢您解答了我心中很多疑惑", True),
+    ("独家｜王健林旗下万达网科员工遭集体裁员", True),  # a forwarded headline
+    ("不能", False),
+    ("第二种吧", False),
+    ("引用在堆，值在栈", False),
+    ("他是做风控的，可以问他", False),                # says who knows: kept (the digests keep such replies)
+])
+def test_non_answers(rules, text, non_answer):
+    assert is_non_answer(text, rules) is non_answer
