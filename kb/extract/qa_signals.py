@@ -21,6 +21,8 @@ from kb.rules.qa import QARules
 _EMOJI = re.compile(r"\[[^\[\]]{1,8}\]")
 _MENTION = re.compile(r"@[^\s\u2005?？，,。:：]+[\u2005?]?")
 _SPACE = re.compile(r"[\s\u2005\u3000]+")
+# "@李某 - 蚂蚁 - 高级技术专家?" : a nickname written with spaced dashes, ended by the export's ?
+_SPACED_MENTION = re.compile(r"@[^\s@?？]+(?:\s+[-－—_|]\s+[^\s@?？]+)+\s*[?\u2005]")
 _WORDISH = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
 _RUNS = re.compile(r"([\u4e00-\u9fff]+)|[A-Za-z0-9]+")
 # Characters too common to make two texts share a topic.
@@ -85,7 +87,7 @@ def clean(text: str, mentions: list[str] | tuple[str, ...] = ()) -> str:
     ``mentions`` are the nicknames the ingester found after @ (they may hold spaces); each is
     removed with the ? or U+2005 the export leaves after it.
     """
-    text = _URL.sub(" ", text or "")
+    text = _SPACED_MENTION.sub(" ", _URL.sub(" ", text or ""))
     for name in sorted(mentions, key=len, reverse=True):
         text = re.sub("@" + re.escape(name) + r"[?\u2005]?", " ", text)
     text = _MENTION.sub(" ", text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.extract.qa_signals import Msg, bigrams, detect_question, excluded_by, is_non_answer, link_day, same_person
+from kb.extract.qa_signals import Msg, bigrams, clean, detect_question, excluded_by, is_non_answer, link_day, same_person
 from kb.rules.qa import load_qa_rules
 
 
@@ -48,6 +48,8 @@ def test_question_cues(rules, text, cue):
     ("冬冬你硬盘里有美国片么？", "social"),
     ("物业现在也要做资产钱包 炒作区块链概念 都不知道怎么玩了", "rhetorical"),   # a lament
     ("我们为什么要让程序员参与到业务中去？就是为了减少信息失真。", "rhetorical"),  # answered by the asker
+    ("各位同学 今晚有幸请到@某人 给大家做分享?主题是东南亚的移动支付", "announcement"),
+    ("二、聚合支付到底怎么聚合？", "announcement"),                              # a talk's heading
 ])
 def test_exclusions(rules, text, exclusion):
     assert excluded_by(text, rules) == exclusion
@@ -69,6 +71,9 @@ def test_exclusions(rules, text, exclusion):
     "可以放到银行内部户，由银行直清，不过这不刚出了217号文么",  # rhetorical 这不…么
     "@某人-丰瑞祥-GM-BJ?感谢分享",                             # thanks, after the ? the export leaves
     "要不组织下，开个套现讨论班？",                             # a suggestion
+    "可以在商户上做配置，选用是否启用平台订单号",               # 是否 as "whether"
+    "@神乐-爱贝PM-北京?可以先百度一下什么是保理业务",          # a pointer
+    "@李某 - 蚂蚁 - 高级技术专家?大部分数据迁移都是要停机的",  # the ? ends a spaced nickname
     "我虽然不做ATM渠道，但是我是这样理解的：ATM上面首先键盘有限，在使用人行大小额渠道的时候，需要的要素太多，"
     "收款方账号、收款方户名、收款方开户行行名、收款人开户行行号，这些要素对于普通老百姓来说基本上没听过，"
     "根本不知道所谓的开户行行号、行名这些是啥东西。",          # a long explanation with 啥 inside
@@ -273,3 +278,12 @@ def test_bigrams(text, expected):
 ])
 def test_non_answers(rules, text, non_answer):
     assert is_non_answer(text, rules) is non_answer
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("@李某 - 蚂蚁 - 高级技术专家?大部分数据迁移都是要停机的", "大部分数据迁移都是要停机的"),
+    ("@张三 这个怎么做?谢谢", "这个怎么做?谢谢"),               # an ordinary @name keeps the question's ?
+    ("看 https://x.cn/a [捂脸] 这个", "看 这个"),
+])
+def test_clean(text, expected):
+    assert clean(text) == expected
