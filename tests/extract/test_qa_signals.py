@@ -44,6 +44,7 @@ def test_question_cues(rules, text, cue):
     ("【重磅】央行发布条码支付新规？", "forwarded"),
     ("有青岛的兄弟们一起平安夜吗", "roll_call"),
     ("你好可以加一下微信吗？", "roll_call"),
+    ("之前有人发过今日头条所有的App 可以再发下吗", "roll_call"),  # asks for a file again
     ("你们吃过新加坡的一个海鲜店么", "social"),
     ("冬冬你硬盘里有美国片么？", "social"),
     ("物业现在也要做资产钱包 炒作区块链概念 都不知道怎么玩了", "rhetorical"),   # a lament
@@ -267,6 +268,8 @@ def test_bigrams(text, expected):
     ("百度一下", True),
     ("他是", True),
     ("这个问题我前天问过了", True),
+    ("等我分享的时候就知道怎么处理了", True),
+    ("没看懂", True),                                 # a clarification, not an answer
     ("太厉害了", True),
     ("[强] 非常棒", True),
     ("感谢您解答了我心中很多疑惑", True),
