@@ -232,8 +232,8 @@ def find_quoted(messages: list[Msg], index: int, lookback: int = 300) -> int | N
 
 
 # Signals that tie a reply to the question beyond being near it.
-TIES = frozenset({"quote", "mention", "addressed", "overlap", "thanks", "continuation"})
-EXPLICIT = frozenset({"quote", "mention", "addressed", "overlap", "thanks"})
+TIES = frozenset({"quote", "mention", "addressed", "overlap", "thanks", "continuation", "restated"})
+EXPLICIT = frozenset({"quote", "mention", "addressed", "overlap", "thanks", "restated"})
 
 
 def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | None = None) -> list[Pair]:
@@ -245,11 +245,15 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     n = len(messages)
     w, pen = rules.weights, rules.penalties
     questions: dict[int, Question] = {}
+    restated: set[int] = set()  # 问题：… 回答：… messages: a question and its own answer, and maybe another's
     for i, m in enumerate(messages):
         if m.kind in ("text", "quote"):
             context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
                                if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
             found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
+            if rules.restated is not None and rules.restated.search(m.text):
+                restated.add(i)
+                found = found or Question(1.0, ["restated"])  # whatever the question's wording
             if found:
                 questions[i] = found
     if not questions:
@@ -331,7 +335,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 signals["continuation"] = round(w["continuation"] * previous[1], 3)
             if asks[j] is None:  # each message is read once, however many questions it could answer
                 asks[j] = question_like(a.text, rules, a.mentions)
-            if (j in questions or asks[j]) and not ({"quote", "mention"} & signals.keys()):
+            if (j in questions or asks[j]) and j not in restated and not ({"quote", "mention"} & signals.keys()):
                 signals["is_question"] = -pen["is_question"]
             if far:
                 signals.pop("proximity", None)
@@ -344,6 +348,8 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
             if score >= rules.min_answer_score and tied:
                 found[j] = (round(score, 3), signals)
                 last_answer[a.speaker] = (j, score)
+        if qi in restated:
+            found[qi] = (1.0, {"restated": 1.0})  # the message answers itself
         candidates[qi] = found
 
     # Interleaved threads: an answer goes to the turn whose question links it best (near ties go to
@@ -355,13 +361,15 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     best: dict[int, tuple[float, int]] = {}
     for qi, found in candidates.items():
         for j, (score, _signals) in found.items():
+            if j == qi:  # a restated message answers itself and is free to answer an earlier question too
+                continue
             if j not in best or effective(qi, j, score) > best[j][0]:
                 best[j] = (effective(qi, j, score), turn_of[qi])
     margin = rules.share_margin
     pairs = []
     for qi in sorted(candidates):
         answers = [(messages[j], score, signals) for j, (score, signals) in candidates[qi].items()
-                   if best[j][1] == turn_of[qi] or (margin and effective(qi, j, score) >= best[j][0] - margin)]
+                   if j == qi or best[j][1] == turn_of[qi] or (margin and effective(qi, j, score) >= best[j][0] - margin)]
         if not answers:
             continue
         answers.sort(key=lambda item: (-item[1], item[0].seq))

@@ -61,6 +61,7 @@ class QARules:
     min_pair_score: float = 0.3
     strong_question: float = 0.8
     share_margin: float = 0.0
+    restated: Pattern | None = None  # a message that holds a question and its answer: 问题：… 回答：…
 
 
 def compile_pattern(name: str, kind: str, patterns: list[str] | tuple[str, ...], weight: float = 1.0,
@@ -192,6 +193,8 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
     non_answers = _rule_list(problems, path, "answer.non_answers", answer.get("non_answers", []), need_weight=False)
     answer_min_chars = num(answer, "min_chars", "answer", 1, low=0, high=None, integer=True)
     thanks = _pattern(problems, path, "answer.thanks", answer.get("thanks"), need_weight=False)
+    restated = (_pattern(problems, path, "answer.restated", answer["restated"], need_weight=False)
+                if "restated" in answer else None)
 
     window_messages = num(linking, "window_messages", "linking", low=1, high=None, integer=True)
     window_minutes = num(linking, "window_minutes", "linking", low=0, high=None)
@@ -210,7 +213,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
         answer_min_chars=answer_min_chars, thanks=thanks, window_messages=window_messages,
         window_minutes=window_minutes, explicit_window_messages=explicit_window, weights=weights, penalties=penalties, min_answer_score=min_answer_score,
         max_answers=max_answers, min_pair_score=min_pair_score, strong_question=strong_question,
-        share_margin=share_margin,
+        share_margin=share_margin, restated=restated,
     )
 
 

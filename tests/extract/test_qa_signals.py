@@ -290,3 +290,15 @@ def test_non_answers(rules, text, non_answer):
 ])
 def test_clean(text, expected):
     assert clean(text) == expected
+
+
+def test_a_restated_question_answers_itself_and_still_answers_the_asker(rules):
+    messages = chat(
+        ("20:00:00", "小林-蓝海支付", "首先感谢分享，会员和支付账户的分离是怎么做的？"),
+        ("20:01:00", "老周-星河银行", "我把群里的问题整理一下"),
+        ("20:02:00", "老周-星河银行", "问题：会员和支付账户的分离是怎么做的 回答：通过映射，会员属于业务，支付账户另建"),
+    )
+    found = pairs_of(messages, rules)
+    assert (2, {"restated"}) in found[2]                    # its own answer (the question has no 吗/？)
+    assert 2 in [a for a, _ in found[0]]                    # and the answer of the question it restates
+    assert "is_question" not in dict(found[0])[2]

@@ -16,7 +16,9 @@ SHIPPED = yaml.safe_load((DEFAULT_RULES_DIR / QA_FILE).read_text(encoding="utf-8
 def test_shipped_rules_load():
     rules = load_qa_rules()
     assert {c.name for c in rules.cues} >= {"question_mark", "final_particle", "interrogative", "request"}
-    assert {e.name for e in rules.exclusions} == {"greeting", "roll_call", "social", "forwarded", "rhetorical"}
+    assert {e.name for e in rules.exclusions} == {"greeting", "roll_call", "social", "forwarded", "rhetorical",
+                                                  "announcement"}
+    assert rules.restated is not None and rules.restated.search("问题：会员怎么分？ 回答：按业务")
     assert rules.thanks.search("明白了，谢谢[抱拳]")
     assert set(rules.weights) == {"quote", "mention", "addressed", "proximity", "overlap", "thanks", "continuation"}
 
