@@ -364,12 +364,18 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
             if j == qi:  # a restated message answers itself and is free to answer an earlier question too
                 continue
             if j not in best or effective(qi, j, score) > best[j][0]:
-                best[j] = (effective(qi, j, score), turn_of[qi])
-    margin = rules.share_margin
+                best[j] = (effective(qi, j, score), turn_of[qi], qi)
+    margin, topic = rules.share_margin, rules.share_topic
+
+    def same_topic(qi: int, qb: int) -> bool:
+        """Two questions of one conversation about the same thing (their words overlap): one reply answers both."""
+        return bool(topic) and overlap(messages[qi], messages[qb], grams[qi], grams[qb], weights) >= topic
+
     pairs = []
     for qi in sorted(candidates):
         answers = [(messages[j], score, signals) for j, (score, signals) in candidates[qi].items()
-                   if j == qi or best[j][1] == turn_of[qi] or (margin and effective(qi, j, score) >= best[j][0] - margin)]
+                   if j == qi or best[j][1] == turn_of[qi] or (margin and effective(qi, j, score) >= best[j][0] - margin)
+                   or same_topic(qi, best[j][2])]
         if not answers:
             continue
         answers.sort(key=lambda item: (-item[1], item[0].seq))

@@ -61,6 +61,7 @@ class QARules:
     min_pair_score: float = 0.3
     strong_question: float = 0.8
     share_margin: float = 0.0
+    share_topic: float = 0.0  # an answer also goes to a question whose words overlap this much with its best one's
     restated: Pattern | None = None  # a message that holds a question and its answer: 问题：… 回答：…
 
 
@@ -206,6 +207,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
     min_pair_score = num(linking, "min_pair_score", "linking", low=0, high=10)
     strong_question = num(linking, "strong_question", "linking", 0.8, low=0, high=10)
     share_margin = num(linking, "share_margin", "linking", 0.0, low=0, high=1)
+    share_topic = num(linking, "share_topic", "linking", 0.0, low=0, high=1)
     problems.raise_if_any()
     return QARules(
         path=str(path), threshold=threshold, min_chars=min_chars, max_chars=max_chars, cues=tuple(cues),
@@ -213,7 +215,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
         answer_min_chars=answer_min_chars, thanks=thanks, window_messages=window_messages,
         window_minutes=window_minutes, explicit_window_messages=explicit_window, weights=weights, penalties=penalties, min_answer_score=min_answer_score,
         max_answers=max_answers, min_pair_score=min_pair_score, strong_question=strong_question,
-        share_margin=share_margin, restated=restated,
+        share_margin=share_margin, share_topic=share_topic, restated=restated,
     )
 
 

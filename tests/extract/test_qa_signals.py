@@ -242,6 +242,7 @@ def test_share_margin_lets_one_reply_answer_two_questions(rules):
         ("10:01:00", "老周", "代付失败一般原路退回商户的账户，T+1 到账"),
     )
     assert rules.share_margin == 0.0  # rules/qa.yaml keeps one turn per answer (docs/qa.md: the trade-off)
+    rules = dataclasses.replace(rules, share_topic=0.0)  # (sharing by topic, tested below, would share it too)
     alone = pairs_of(messages, rules)
     assert sum(1 for answers in alone.values() if [a for a, _ in answers] == [2]) == 1
     shared = pairs_of(messages, dataclasses.replace(rules, share_margin=0.3))
@@ -302,3 +303,25 @@ def test_a_restated_question_answers_itself_and_still_answers_the_asker(rules):
     assert (2, {"restated"}) in found[2]                    # its own answer (the question has no 吗/？)
     assert 2 in [a for a, _ in found[0]]                    # and the answer of the question it restates
     assert "is_question" not in dict(found[0])[2]
+
+
+def test_two_askers_on_one_topic_share_the_reply(rules):
+    messages = chat(
+        ("16:00:00", "小林", "协议支付的限额一般是多少？"),
+        ("16:00:20", "阿杰", "协议支付限额是银行定还是支付机构定？"),
+        ("16:01:00", "老周", "协议支付限额看各个银行的规定，一般不超过1万元"),
+    )
+    found = pairs_of(messages, rules)
+    assert 2 in [a for a, _ in found[1]]            # the nearer question links the reply best
+    assert 2 in [a for a, _ in found[0]]            # and the other one asked the same thing
+
+
+def test_sharing_by_topic_can_be_turned_off(rules):
+    from dataclasses import replace
+    messages = chat(
+        ("16:00:00", "小林", "协议支付的限额一般是多少？"),
+        ("16:00:20", "阿杰", "协议支付限额是银行定还是支付机构定？"),
+        ("16:01:00", "老周", "协议支付限额看各个银行的规定，一般不超过1万元"),
+    )
+    found = pairs_of(messages, replace(rules, share_topic=0.0))
+    assert 0 not in found and [a for a, _ in found[1]] == [2]
