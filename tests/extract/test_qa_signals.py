@@ -19,6 +19,7 @@ def rules():
     ("中央结算是什么公司", "interrogative"),                     # no question mark
     ("就是活期自动买人品宝这个机制不知道怎么设计的，有点慢", "interrogative_inside"),  # + doubt
     ("请教下各位大侠，自建支付系统的量要多大才划算", "request"),
+    ("用户积分兑换和用户等级权益设计，谁能给点思路，有点不解，谢谢！", "request"),  # a request ending in thanks
     ("有没有大神讲讲清算和结算的区别", "request"),
     ("T+0 和 D0 有啥不一样?", "question_mark"),                 # half-width mark
     ("这样理解对吗：账务系统记客户的账，会计系统记公司的账", "tag_question"),
