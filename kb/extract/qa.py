@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kb.extract.qa_signals import Msg, Pair, describe, link_day
+from kb.extract.qa_signals import Msg, Pair, describe, learn_aliases, link_day
 from kb.nlp import parallel
 from kb.rules.qa import QARules, load_qa_rules
 from kb.store.bulk import insert_many
@@ -80,18 +80,18 @@ def bigram_weights(days) -> dict[str, float]:
 
 
 # What forked workers link: set in the parent just before the pool forks, read by _link_chunk.
-_SHARED: tuple[list[list[Msg]], QARules, dict[str, float]] | None = None
+_SHARED: tuple[list[list[Msg]], QARules, dict[str, float], dict[str, str]] | None = None
 MIN_PARALLEL_DAYS = 64
 
 
 def _link_chunk(indices: list[int]) -> list[tuple[int, int, float, list[str], list[tuple[int, float, dict]], float]]:
     """Link the days at ``indices`` (in a forked worker); pairs as positions, so little is pickled back."""
-    days, rules, weights = _SHARED
+    days, rules, weights, aliases = _SHARED
     out = []
     for index in indices:
         messages = days[index]
         position = {id(m): i for i, m in enumerate(messages)}
-        for pair in link_day(messages, rules, weights):
+        for pair in link_day(messages, rules, weights, aliases):
             out.append((index, position[id(pair.question)], pair.question_score, pair.cues,
                         [(position[id(a)], score, signals) for a, score, signals in pair.answers], pair.score))
     return out
@@ -111,6 +111,7 @@ def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = 
         days = load_days(conn, terms)
     weights = bigram_weights(days.values())
     ordered = [days[key] for key in sorted(days, key=lambda k: (k[0],))]
+    aliases = learn_aliases(ordered)
     total = len(ordered)
     workers = parallel.default_workers() if workers is None else max(int(workers), 1)
     context = parallel._context()
@@ -118,13 +119,13 @@ def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = 
     # without fork (Windows, macOS' default) the workers could not share the days: link them here
     if workers == 1 or total < MIN_PARALLEL_DAYS or context.get_start_method() != "fork":
         for done, messages in enumerate(ordered, start=1):
-            pairs.extend(link_day(messages, rules, weights))
+            pairs.extend(link_day(messages, rules, weights, aliases))
             if on_progress:
                 on_progress(done, total)
         return pairs
     step = max(1, total // (workers * 8))  # several tasks a worker: days differ in size
     chunks = [list(range(i, min(i + step, total))) for i in range(0, total, step)]
-    _SHARED = (ordered, rules, weights)
+    _SHARED = (ordered, rules, weights, aliases)
     gc.freeze()  # the forked workers share these objects; keep the collector from touching (copying) them
     try:
         with context.Pool(min(workers, len(chunks))) as pool:

@@ -11,6 +11,8 @@ their own answers.
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
@@ -236,7 +238,47 @@ TIES = frozenset({"quote", "mention", "addressed", "overlap", "thanks", "continu
 EXPLICIT = frozenset({"quote", "mention", "addressed", "overlap", "thanks", "restated"})
 
 
-def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | None = None) -> list[Pair]:
+def learn_aliases(days: Iterable[list[Msg]], lookback: int = 5, min_count: int = 3,
+                  min_share: float = 0.6) -> dict[str, str]:
+    """@names that are no speaker of their day → the speaker they stand for (group aliases).
+
+    WeChat writes a speaker's own nickname in the header, but an @ uses the name they go by in the
+    group (dio writes; replies go to @小吴_产品-承泰-上海). An @name that matches none of the day's
+    speakers is counted against the other speakers of the ``lookback`` messages before it; the
+    one it follows in at least ``min_share`` of its uses, ``min_count`` times or more, is taken.
+    """
+    follows: dict[str, Counter] = defaultdict(Counter)
+    uses: Counter = Counter()
+    for messages in days:
+        speakers = {m.speaker for m in messages if m.speaker}
+        for j, m in enumerate(messages):
+            for name in m.mentions:
+                if any(same_person(name, speaker) for speaker in speakers):
+                    continue
+                uses[name] += 1
+                recent = {messages[k].speaker for k in range(max(0, j - lookback), j)} - {m.speaker, None, ""}
+                follows[name].update(recent)
+    aliases = {}
+    for name, counter in follows.items():
+        speaker, count = max(counter.items(), key=lambda item: (item[1], item[0]), default=(None, 0))
+        if not speaker or count < min_share * uses[name]:
+            continue
+        if count >= min_count or (count >= 1 and _share_name(name, speaker)):
+            aliases[name] = speaker
+    return aliases
+
+
+def _share_name(a: str, b: str) -> bool:
+    """The two nicknames share a CJK character or a latin word of three letters or more (施富宇 / 浅橙-施富宇)."""
+    ca = {c for c in a if "\u4e00" <= c <= "\u9fff"}
+    cb = {c for c in b if "\u4e00" <= c <= "\u9fff"}
+    wa = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", a)}
+    wb = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", b)}
+    return bool(ca & cb or wa & wb)
+
+
+def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | None = None,
+             aliases: dict[str, str] | None = None) -> list[Pair]:
     """The Q&A pairs of one day of one group (messages in order).
 
     ``weights`` maps a character bigram to its rarity (IDF over the chat); without it every
@@ -244,6 +286,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     """
     n = len(messages)
     w, pen = rules.weights, rules.penalties
+    aliases = aliases or {}
     questions: dict[int, Question] = {}
     restated: set[int] = set()  # 问题：… 回答：… messages: a question and its own answer, and maybe another's
     for i, m in enumerate(messages):
@@ -277,6 +320,16 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 break
 
     asks: list[bool | None] = [None] * n  # question_like of each message, computed when first needed
+    speakers = {m.speaker for m in messages if m.speaker}
+    known: dict[str, bool] = {}
+
+    def speaks_today(name: str) -> bool:
+        """Whether an @name is one of the day's speakers (as written in the headers)."""
+        if name not in known:
+            known[name] = any(same_person(name, speaker) or same_person(aliases.get(name), speaker)
+                              for speaker in speakers)
+        return known[name]
+
     # candidate[(q, j)] = (score, signals)
     candidates: dict[int, dict[int, tuple[float, dict[str, float]]]] = {}
     for qi, q in questions.items():
@@ -310,11 +363,14 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 else:
                     signals["other_target"] = -pen["other_target"]
             if a.mentions:
-                if any(same_person(name, asker) for name in a.mentions):
+                if any(same_person(name, asker) or same_person(aliases.get(name), asker) for name in a.mentions):
                     signals["mention"] = w["mention"]
-                elif "quote" not in signals:
+                elif "quote" not in signals and any(speaks_today(name) for name in a.mentions):
+                    # aimed at someone else of the day; an @name nobody of the day goes by may well be
+                    # the asker under their group alias (dio writes, replies go to @小吴_产品-承泰)
                     signals["other_target"] = -pen["other_target"]
-            if qmsg.mentions and any(same_person(name, a.speaker) for name in qmsg.mentions):
+            if qmsg.mentions and any(same_person(name, a.speaker) or same_person(aliases.get(name), a.speaker)
+                                     for name in qmsg.mentions):
                 signals["addressed"] = w["addressed"]
                 signals.pop("other_target", None)
             gap_min = (a.seconds - qmsg.seconds) / 60

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.extract.qa_signals import Msg, bigrams, clean, detect_question, excluded_by, is_non_answer, link_day, same_person
+from kb.extract.qa_signals import (Msg, bigrams, clean, detect_question, excluded_by, is_non_answer, learn_aliases,
+                                    link_day, same_person)
 from kb.rules.qa import load_qa_rules
 
 
@@ -326,3 +327,39 @@ def test_sharing_by_topic_can_be_turned_off(rules):
     )
     found = pairs_of(messages, replace(rules, share_topic=0.0))
     assert 0 not in found and [a for a, _ in found[1]] == [2]
+
+
+def _day(*rows):
+    return chat(*rows)
+
+
+def test_group_aliases_are_learned_from_who_was_just_speaking(rules):
+    # dio writes under his own nickname; replies @ his group alias, which no header shows
+    days = [_day(("10:00:00", "dio", f"第{i}个问题：代扣通道怎么选？"),
+                 ("10:01:00", "老周", f"@小吴_产品-承泰-上海 看成本和成功率{i}", {"mentions": ["小吴_产品-承泰-上海"]}))
+            for i in range(3)]
+    days.append(_day(("11:00:00", "阿杰", "今天的分享几点开始"),
+                     ("11:01:00", "老周", "@小吴_产品-承泰-上海 晚上八点", {"mentions": ["小吴_产品-承泰-上海"]})))
+    assert learn_aliases(days) == {"小吴_产品-承泰-上海": "dio"}      # 3 of 4 uses follow dio
+    assert learn_aliases(days[:2]) == {}                              # twice is not enough...
+    named = [_day(("10:00:00", "施富宇", "清结算怎么拆？"),
+                  ("10:01:00", "老周", "@浅橙-支付中心-施富宇 按渠道拆", {"mentions": ["浅橙-支付中心-施富宇"]}))]
+    assert learn_aliases(named) == {"浅橙-支付中心-施富宇": "施富宇"}  # ...unless the names share a part
+
+
+def test_a_reply_to_the_askers_alias_is_a_mention(rules):
+    messages = chat(
+        ("14:27:40", "dio", "你们账户冻结资金算不算入账户余额"),
+        ("14:30:56", "小李", "@杜小妞-途牛-南京 账单一般有宽限期", {"mentions": ["杜小妞-途牛-南京"]}),
+        ("14:31:00", "杜小妞-途牛-南京", "好的"),
+        ("14:32:37", "亡目丁", "应该是算入资产，不算入余额@小吴_产品-承泰-上海", {"mentions": ["小吴_产品-承泰-上海"]}),
+    )
+    with_alias = dict(pairs_of_aliased(messages, rules, {"小吴_产品-承泰-上海": "dio"})[0])
+    assert "mention" in with_alias[3] and 1 not in with_alias   # 杜小妞 speaks today: that reply is hers
+    without = dict(pairs_of(messages, rules).get(0, []))
+    assert "other_target" not in without.get(3, set())          # an unknown @name is no one else of the day
+
+
+def pairs_of_aliased(messages, rules, aliases):
+    return {p.question.seq: [(a.seq, set(sig)) for a, _s, sig in p.answers]
+            for p in link_day(messages, rules, None, aliases)}
