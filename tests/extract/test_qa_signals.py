@@ -53,6 +53,9 @@ def test_question_cues(rules, text, cue):
     ("我们为什么要让程序员参与到业务中去？就是为了减少信息失真。", "rhetorical"),  # answered by the asker
     ("各位同学 今晚有幸请到@某人 给大家做分享?主题是东南亚的移动支付", "announcement"),
     ("二、聚合支付到底怎么聚合？", "announcement"),                              # a talk's heading
+    ("我先简单介绍自己的职业经历，我先后待过4家公司，做过支付和基金", "announcement"),
+    ("孔总，你们HK公司还招人吗", "roll_call"),
+    ("汇付有个女人叫某某是吧？什么来头呀", "social"),
 ])
 def test_exclusions(rules, text, exclusion):
     assert excluded_by(text, rules) == exclusion
