@@ -38,7 +38,7 @@ def qa_command(term: str | None, dates: str | None, group: str | None, min_score
         console.print(f"[bold]Q{pair['id']}[/bold] score {pair['score']:.2f}  [cyan]{escape(_cite(q))}[/cyan]{terms}")
         console.print(f"  {escape(q['text'])}")
         for answer in pair["answers"]:
-            if answer == {**q, "score": answer["score"]}:  # 问题：… 回答：…: the question's own message
+            if answer.get("own"):  # 问题：… 回答：…: the question's own message
                 console.print(f"  [green]A[/green] in the question's own message ({answer['score']:.2f})")
                 continue
             console.print(f"  [green]A[/green] [cyan]{escape(_cite(answer))}[/cyan] ({answer['score']:.2f})")

@@ -116,7 +116,7 @@ def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = 
     workers = parallel.default_workers() if workers is None else max(int(workers), 1)
     context = parallel._context()
     pairs: list[Pair] = []
-    # without fork (Windows, macOS' default) the workers could not share the days: link them here
+    # without fork (Windows) the workers could not share the days: link them here
     if workers == 1 or total < MIN_PARALLEL_DAYS or context.get_start_method() != "fork":
         for done, messages in enumerate(ordered, start=1):
             pairs.extend(link_day(messages, rules, weights, aliases))

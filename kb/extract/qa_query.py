@@ -93,10 +93,15 @@ def list_pairs(engine: Engine, *, term: str | None = None, dates: str | None = N
         terms: dict[int, list[str]] = {}
         for chunk in range(0, len(wanted), 500):
             part = wanted[chunk:chunk + 500]
-            for row in conn.execute(sa.select(QAAnswer.pair_id, QAAnswer.score.label("answer_score"), *fields)
+            for row in conn.execute(sa.select(QAAnswer.pair_id, QAAnswer.score.label("answer_score"),
+                                              (QAAnswer.message_id == QAPair.question_id).label("own"), *fields)
                                     .join(Message.__table__, m.id == QAAnswer.message_id)
+                                    .join(QAPair, QAPair.id == QAAnswer.pair_id)
                                     .where(QAAnswer.pair_id.in_(part)).order_by(QAAnswer.pair_id, QAAnswer.rank)):
-                answers.setdefault(row.pair_id, []).append({**_message(row), "score": row.answer_score})
+                answer = {**_message(row), "score": row.answer_score}
+                if row.own:  # a restated 问题：… 回答：… message answers itself
+                    answer["own"] = True
+                answers.setdefault(row.pair_id, []).append(answer)
             for pair_id, canonical in conn.execute(
                     sa.select(QATerm.pair_id, Term.canonical).join(Term, Term.id == QATerm.term_id)
                     .where(QATerm.pair_id.in_(part)).order_by(QATerm.pair_id, Term.canonical)):

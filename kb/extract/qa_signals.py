@@ -24,8 +24,7 @@ _EMOJI = re.compile(r"\[[^\[\]]{1,8}\]")
 _MENTION = re.compile(r"@[^\s\u2005?？，,。:：]+[\u2005?]?")
 _SPACE = re.compile(r"[\s\u2005\u3000]+")
 # "@李某 - 蚂蚁 - 高级技术专家?" : a nickname written with spaced dashes, ended by the export's ?
-_SPACED_MENTION = re.compile(r"@[^\s@?？]+(?:\s+[-－—_|]\s+[^\s@?？]+)+\s*[?\u2005]")
-_WORDISH = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
+_SPACED_MENTION = re.compile(r"@[^\s@?？]{1,12}(?:\s+[-－—_|]\s+[^\s@?？]{1,12}){2,}\s*[?\u2005](?=\S)")
 _RUNS = re.compile(r"([\u4e00-\u9fff]+)|[A-Za-z0-9]+")
 # Characters too common to make two texts share a topic.
 _STOP = set("的了是我你他她它们这那个有在和就都也还要会能吗呢吧啊么嘛呀哦嗯一不没很太说下上")
@@ -245,7 +244,8 @@ def learn_aliases(days: Iterable[list[Msg]], lookback: int = 5, min_count: int =
     WeChat writes a speaker's own nickname in the header, but an @ uses the name they go by in the
     group (dio writes; replies go to @小吴_产品-承泰-上海). An @name that matches none of the day's
     speakers is counted against the other speakers of the ``lookback`` messages before it; the
-    one it follows in at least ``min_share`` of its uses, ``min_count`` times or more, is taken.
+    one it follows in at least ``min_share`` of its uses, ``min_count`` times or more (or once, when
+    one name holds the other's person part), is taken; when two speakers tie, none is.
     """
     follows: dict[str, Counter] = defaultdict(Counter)
     uses: Counter = Counter()
@@ -260,21 +260,21 @@ def learn_aliases(days: Iterable[list[Msg]], lookback: int = 5, min_count: int =
                 follows[name].update(recent)
     aliases = {}
     for name, counter in follows.items():
-        speaker, count = max(counter.items(), key=lambda item: (item[1], item[0]), default=(None, 0))
-        if not speaker or count < min_share * uses[name]:
+        ranked = counter.most_common(2)
+        if not ranked or (len(ranked) == 2 and ranked[1][1] == ranked[0][1]):
+            continue  # nobody, or two speakers as likely: no alias
+        speaker, count = ranked[0]
+        if count < min_share * uses[name]:
             continue
-        if count >= min_count or (count >= 1 and _share_name(name, speaker)):
+        if count >= min_count or _share_name(name, speaker):
             aliases[name] = speaker
     return aliases
 
 
-def _share_name(a: str, b: str) -> bool:
-    """The two nicknames share a CJK character or a latin word of three letters or more (施富宇 / 浅橙-施富宇)."""
-    ca = {c for c in a if "\u4e00" <= c <= "\u9fff"}
-    cb = {c for c in b if "\u4e00" <= c <= "\u9fff"}
-    wa = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", a)}
-    wb = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", b)}
-    return bool(ca & cb or wa & wb)
+def _share_name(name: str, speaker: str) -> bool:
+    """The person part of one nickname is written inside the other (施富宇 / 浅橙现金卡-支付中心-施富宇)."""
+    mine, theirs = split_nickname(speaker).name.lower(), split_nickname(name).name.lower()
+    return (len(mine) >= 2 and mine in name.lower()) or (len(theirs) >= 2 and theirs in speaker.lower())
 
 
 def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | None = None,
@@ -294,7 +294,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
             context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
                                if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
             found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
-            if rules.restated is not None and rules.restated.search(m.text):
+            if rules.restated is not None and rules.restated.search(m.text) and not excluded_by(m.text, rules):
                 restated.add(i)
                 found = found or Question(1.0, ["restated"])  # whatever the question's wording
             if found:
@@ -321,14 +321,22 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
 
     asks: list[bool | None] = [None] * n  # question_like of each message, computed when first needed
     speakers = {m.speaker for m in messages if m.speaker}
-    known: dict[str, bool] = {}
+    addressee: dict[str, str | None] = {}
 
-    def speaks_today(name: str) -> bool:
-        """Whether an @name is one of the day's speakers (as written in the headers)."""
-        if name not in known:
-            known[name] = any(same_person(name, speaker) or same_person(aliases.get(name), speaker)
-                              for speaker in speakers)
-        return known[name]
+    def who(name: str) -> str | None:
+        """Whom an @name stands for on this day: itself when someone of the day goes by it, else its
+        learned group alias when that person speaks today, else None (nobody of the day)."""
+        if name not in addressee:
+            if any(same_person(name, speaker) for speaker in speakers):
+                addressee[name] = name
+            else:
+                alias = aliases.get(name)
+                addressee[name] = alias if alias and any(same_person(alias, s) for s in speakers) else None
+        return addressee[name]
+
+    def names(mentions: list[str], person: str) -> bool:
+        """Whether one of the @names stands for ``person``."""
+        return any(same_person(who(name) or name, person) for name in mentions)
 
     # candidate[(q, j)] = (score, signals)
     candidates: dict[int, dict[int, tuple[float, dict[str, float]]]] = {}
@@ -363,14 +371,13 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 else:
                     signals["other_target"] = -pen["other_target"]
             if a.mentions:
-                if any(same_person(name, asker) or same_person(aliases.get(name), asker) for name in a.mentions):
+                if names(a.mentions, asker):
                     signals["mention"] = w["mention"]
-                elif "quote" not in signals and any(speaks_today(name) for name in a.mentions):
+                elif "quote" not in signals and any(who(name) for name in a.mentions):
                     # aimed at someone else of the day; an @name nobody of the day goes by may well be
                     # the asker under their group alias (dio writes, replies go to @小吴_产品-承泰)
                     signals["other_target"] = -pen["other_target"]
-            if qmsg.mentions and any(same_person(name, a.speaker) or same_person(aliases.get(name), a.speaker)
-                                     for name in qmsg.mentions):
+            if qmsg.mentions and names(qmsg.mentions, a.speaker):
                 signals["addressed"] = w["addressed"]
                 signals.pop("other_target", None)
             gap_min = (a.seconds - qmsg.seconds) / 60
@@ -409,12 +416,12 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         candidates[qi] = found
 
     # Interleaved threads: an answer goes to the turn whose question links it best (near ties go to
-    # the nearer question), and also to any other turn that links it within share_margin of that:
-    # one reply often answers two questions asked together.
+    # the nearer question), and also to any other turn that links it within share_margin of that, or
+    # whose question is about the same thing (share_topic): one reply often answers two questions.
     def effective(qi: int, j: int, score: float) -> float:
         return score - 0.01 * (j - qi)
 
-    best: dict[int, tuple[float, int]] = {}
+    best: dict[int, tuple[float, int, int]] = {}  # answer -> (effective score, turn, question)
     for qi, found in candidates.items():
         for j, (score, _signals) in found.items():
             if j == qi:  # a restated message answers itself and is free to answer an earlier question too

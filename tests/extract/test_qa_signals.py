@@ -366,3 +366,37 @@ def test_a_reply_to_the_askers_alias_is_a_mention(rules):
 def pairs_of_aliased(messages, rules, aliases):
     return {p.question.seq: [(a.seq, set(sig)) for a, _s, sig in p.answers]
             for p in link_day(messages, rules, None, aliases)}
+
+
+def test_an_at_name_of_someone_speaking_today_is_never_an_alias(rules):
+    # 张学鸿 speaks today: @张学鸿 is him, even if an alias learned elsewhere maps the name to the asker
+    messages = chat(
+        ("09:00:00", "张百音", "清结算系统怎么拆分？"),
+        ("09:00:30", "张学鸿-宜信-研发", "我也想知道"),
+        ("09:01:00", "老周", "@张学鸿-宜信-研发 你们不是做过吗", {"mentions": ["张学鸿-宜信-研发"]}),
+    )
+    found = pairs_of_aliased(messages, rules, {"张学鸿-宜信-研发": "张百音"})
+    assert all(a != 2 or "mention" not in sig for a, sig in found.get(0, []))
+
+
+def test_learned_aliases_do_not_depend_on_order(rules):
+    days = [_day(("10:00:00", "dio", "代扣通道怎么选？"), ("10:00:10", "阿杰", "同问"),
+                 ("10:01:00", "老周", "@小吴 看成本", {"mentions": ["小吴"]})) for _ in range(3)]
+    assert learn_aliases(days) == learn_aliases(list(reversed(days))) == {}  # dio and 阿杰 tie: no alias
+
+
+def test_a_restated_question_may_span_lines(rules):
+    messages = chat(("20:00:00", "老周", "问题：会员和支付账户怎么分离\n回答：通过映射，会员属于业务"))
+    assert (0, {"restated"}) in pairs_of(messages, rules)[0]
+
+
+@pytest.mark.parametrize("text", [
+    "后面发现多付了还得找下游要回来",     # 后面…发现: not a promise to send something later
+    "在发下单请求时带上商户号",           # 在发下单: not "send it again"
+])
+def test_pointer_patterns_keep_real_answers(rules, text):
+    assert is_non_answer(text, rules) is False
+
+
+def test_an_ordinary_spaced_at_keeps_its_question():
+    assert clean("@张三 - 这个怎么做?") == "- 这个怎么做?"
