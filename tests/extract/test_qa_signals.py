@@ -121,9 +121,10 @@ def chat(*rows) -> list[Msg]:
     return out
 
 
-def pairs_of(messages, rules):
+def pairs_of(messages, rules, aliases=None):
     """{question seq: [(answer seq, signal names)]}"""
-    return {p.question.seq: [(a.seq, set(sig)) for a, _s, sig in p.answers] for p in link_day(messages, rules)}
+    return {p.question.seq: [(a.seq, set(sig)) for a, _s, sig in p.answers]
+            for p in link_day(messages, rules, None, aliases)}
 
 
 def test_proximity_links_the_first_reply_and_skips_the_asker(rules):
@@ -332,20 +333,16 @@ def test_sharing_by_topic_can_be_turned_off(rules):
     assert 0 not in found and [a for a, _ in found[1]] == [2]
 
 
-def _day(*rows):
-    return chat(*rows)
-
-
 def test_group_aliases_are_learned_from_who_was_just_speaking(rules):
     # dio writes under his own nickname; replies @ his group alias, which no header shows
-    days = [_day(("10:00:00", "dio", f"第{i}个问题：代扣通道怎么选？"),
+    days = [chat(("10:00:00", "dio", f"第{i}个问题：代扣通道怎么选？"),
                  ("10:01:00", "老周", f"@小吴_产品-承泰-上海 看成本和成功率{i}", {"mentions": ["小吴_产品-承泰-上海"]}))
             for i in range(3)]
-    days.append(_day(("11:00:00", "阿杰", "今天的分享几点开始"),
+    days.append(chat(("11:00:00", "阿杰", "今天的分享几点开始"),
                      ("11:01:00", "老周", "@小吴_产品-承泰-上海 晚上八点", {"mentions": ["小吴_产品-承泰-上海"]})))
     assert learn_aliases(days) == {"小吴_产品-承泰-上海": "dio"}      # 3 of 4 uses follow dio
     assert learn_aliases(days[:2]) == {}                              # twice is not enough...
-    named = [_day(("10:00:00", "施富宇", "清结算怎么拆？"),
+    named = [chat(("10:00:00", "施富宇", "清结算怎么拆？"),
                   ("10:01:00", "老周", "@浅橙-支付中心-施富宇 按渠道拆", {"mentions": ["浅橙-支付中心-施富宇"]}))]
     assert learn_aliases(named) == {"浅橙-支付中心-施富宇": "施富宇"}  # ...unless the names share a part
 
@@ -357,15 +354,11 @@ def test_a_reply_to_the_askers_alias_is_a_mention(rules):
         ("14:31:00", "杜小妞-途牛-南京", "好的"),
         ("14:32:37", "亡目丁", "应该是算入资产，不算入余额@小吴_产品-承泰-上海", {"mentions": ["小吴_产品-承泰-上海"]}),
     )
-    with_alias = dict(pairs_of_aliased(messages, rules, {"小吴_产品-承泰-上海": "dio"})[0])
+    with_alias = dict(pairs_of(messages, rules, {"小吴_产品-承泰-上海": "dio"})[0])
     assert "mention" in with_alias[3] and 1 not in with_alias   # 杜小妞 speaks today: that reply is hers
     without = dict(pairs_of(messages, rules).get(0, []))
     assert "other_target" not in without.get(3, set())          # an unknown @name is no one else of the day
 
-
-def pairs_of_aliased(messages, rules, aliases):
-    return {p.question.seq: [(a.seq, set(sig)) for a, _s, sig in p.answers]
-            for p in link_day(messages, rules, None, aliases)}
 
 
 def test_an_at_name_of_someone_speaking_today_is_never_an_alias(rules):
@@ -375,12 +368,12 @@ def test_an_at_name_of_someone_speaking_today_is_never_an_alias(rules):
         ("09:00:30", "张学鸿-宜信-研发", "我也想知道"),
         ("09:01:00", "老周", "@张学鸿-宜信-研发 你们不是做过吗", {"mentions": ["张学鸿-宜信-研发"]}),
     )
-    found = pairs_of_aliased(messages, rules, {"张学鸿-宜信-研发": "张百音"})
+    found = pairs_of(messages, rules, {"张学鸿-宜信-研发": "张百音"})
     assert all(a != 2 or "mention" not in sig for a, sig in found.get(0, []))
 
 
 def test_learned_aliases_do_not_depend_on_order(rules):
-    days = [_day(("10:00:00", "dio", "代扣通道怎么选？"), ("10:00:10", "阿杰", "同问"),
+    days = [chat(("10:00:00", "dio", "代扣通道怎么选？"), ("10:00:10", "阿杰", "同问"),
                  ("10:01:00", "老周", "@小吴 看成本", {"mentions": ["小吴"]})) for _ in range(3)]
     assert learn_aliases(days) == learn_aliases(list(reversed(days))) == {}  # dio and 阿杰 tie: no alias
 
