@@ -394,7 +394,9 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                             signals["thanks"] = w["thanks"]
                         break
             previous = last_answer.get(a.speaker)
-            if previous and j - previous[0] <= 3:  # the same answerer going on (others may interleave)
+            # the same answerer going on (others may interleave), unless someone asked a new question between
+            if previous and j - previous[0] <= 3 and not any(
+                    k in questions and turn_of[k] != turn_of[qi] for k in range(previous[0] + 1, j)):
                 signals["continuation"] = round(w["continuation"] * previous[1], 3)
             if asks[j] is None:  # each message is read once, however many questions it could answer
                 asks[j] = question_like(a.text, rules, a.mentions)

@@ -393,3 +393,16 @@ def test_pointer_patterns_keep_real_answers(rules, text):
 
 def test_an_ordinary_spaced_at_keeps_its_question():
     assert clean("@张三 - 这个怎么做?") == "- 这个怎么做?"
+
+
+def test_a_new_question_between_ends_a_continuation(rules):
+    messages = chat(
+        ("13:00:00", "王工", "账务系统里的在途资金怎么记账比较好？"),
+        ("13:04:31", "赵姐", "在途资金可以单独设一个科目，出款时借在途贷备付金，银行回单到了再冲销。"),
+        ("13:06:00", "王工", "@赵姐 清楚了，谢谢", {"mentions": ["赵姐"]}),
+        ("13:30:12", "陈总", "CNAPS 行号去哪里查？"),
+        ("13:31:40", "赵姐", "CNAPS 行号就是大小额支付系统的参与者行号，人民银行有公开的查询。"),
+    )
+    found = pairs_of(messages, rules)
+    assert [a for a, _ in found[0]] == [1]
+    assert [a for a, _ in found[3]] == [4]
