@@ -53,5 +53,5 @@ def test_the_top_reads_like_a_payment_glossary(built):
 def test_qa_against_the_2017_digests(built, corpus):
     report = evaluate(built, corpus / "digests", corpus / "logs")
     assert report.aligned_questions >= 1000     # 1,039
-    assert report.qa_recall >= 0.68             # 69.6 % on 2026-12-01
-    assert report.answer_agreement >= 0.77      # 78.4 %
+    assert report.qa_recall >= 0.69             # 70.1 % on 2026-12-01
+    assert report.answer_agreement >= 0.78      # 79.9 %
