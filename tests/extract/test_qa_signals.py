@@ -55,6 +55,9 @@ def test_question_cues(rules, text, cue):
     ("二、聚合支付到底怎么聚合？", "announcement"),                              # a talk's heading
     ("我先简单介绍自己的职业经历，我先后待过4家公司，做过支付和基金", "announcement"),
     ("孔总，你们HK公司还招人吗", "roll_call"),
+    ("群主，我可以拉一个我朋友吗？他一直负责清结算", "roll_call"),
+    ("今天的分享内容，后续会同步到群里吗？", "roll_call"),
+    ("其他一切都不重要，单身吗？", "social"),
     ("汇付有个女人叫某某是吧？什么来头呀", "social"),
 ])
 def test_exclusions(rules, text, exclusion):
