@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from kb.eval.align import (
     grams,
 )
 from kb.eval.digests import Digest, read_digests
-from kb.store.models import Alias, Message, QAAnswer, QAPair, Source, Term
+from kb.store.models import Alias, Mention, Message, QAAnswer, QAPair, Source, Term
 from kb.store.normalize import term_key
 
 BURST_MESSAGES = 3
@@ -57,7 +58,7 @@ class Miss:
     where: str  # group/file:line of the aligned message
     message: str  # its text; for an answer miss, the extracted answers
     similarity: float
-    reason: str  # "not in database" | "no pair" | "answer differs"
+    reason: str  # "not in database" | "no pair: <why>" (see _why_no_pair) | "answer differs"
     nearest_pair: str | None = None  # the closest extracted question in that log, if any
 
 
@@ -225,7 +226,7 @@ def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport) -> N
         candidates = {r.id: r for row in rows + repeats for r in db.burst(row)}
         pair_ids = [pairs[i] for i in candidates if i in pairs]
         if not pair_ids:
-            result.misses.append(_miss(a, "no pair", _nearest_pair(db, rows[0], pairs)))
+            result.misses.append(_miss(a, "no pair: " + _why_no_pair(engine, rows[0]), _nearest_pair(db, rows[0], pairs)))
             continue
         result.qa_recalled += 1
         if not a.question.answer_text:
@@ -258,6 +259,33 @@ def _nearest_pair(db: _Messages, row: _Row, pairs: dict[int, int]) -> str | None
             if other is not None and other.id in pairs:
                 return f"{seq - row.seq:+d} messages: {other.speaker}: {other.text[:80]}"
     return None
+
+
+def _why_no_pair(engine: Engine, row) -> str:
+    """Why the aligned message is no pair's question, as far as the question rules tell (rules/qa.yaml):
+    no question cue, an exclusion, no payment content, or a question no later message was linked to."""
+    from kb.extract.qa_signals import detect_question, excluded_by
+
+    rules = _qa_rules()
+    text = row.text or ""
+    exclusion = excluded_by(text, rules)
+    if exclusion:
+        return f"excluded ({exclusion})"
+    with engine.connect() as conn:
+        has_term = conn.execute(select(Mention.id).where(Mention.message_id == row.id).limit(1)).first() is not None
+    if detect_question(text, rules, has_term=has_term) is not None:
+        return "a question, but no answer was linked"
+    if detect_question(text, rules, has_term=True) is not None:
+        return "no payment content (no term, no payment word)"
+    return "no question cue"
+
+
+@lru_cache(maxsize=1)
+def _qa_rules():
+    """The repository's Q&A rules (kb eval scores what the default rules extracted)."""
+    from kb.rules.qa import load_qa_rules
+
+    return load_qa_rules()
 
 
 def _miss(a: Alignment, reason: str, nearest: str | None = None) -> Miss:

@@ -55,9 +55,10 @@ def test_qa_recall_and_answer_agreement(engine, digests, logs):
     assert report.matched_in_db == 3
     assert (report.qa_recalled, report.aligned_questions, report.qa_recall) == (2, 3, 0.6667)
     assert (report.answers_agreed, report.answers_expected, report.answer_agreement) == (1, 2, 0.5)
-    assert [(m.label, m.where, m.reason) for m in report.misses] == [("Q2", f"{PROD}:27", "no pair")]
+    assert [(m.label, m.where, m.reason.split(":")[0]) for m in report.misses] == [("Q2", f"{PROD}:27", "no pair")]
     assert [(m.label, m.reason.split(";")[0]) for m in report.answer_misses] == [("Q1", "answer differs")]
     assert report.misses[0].nearest_pair is not None  # the Q1 pair a few messages earlier
+    assert report.misses[0].reason == "no pair: no question cue"  # the digest merged a statement with the question after it
 
 
 def test_the_pair_question_may_be_elsewhere_in_the_same_burst(engine, tmp_path):
