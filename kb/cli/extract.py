@@ -109,13 +109,14 @@ def terms_command(top: int, status: str, db_url: str) -> None:
     for rank, row in enumerate(rows, 1):
         s = row["signals"]
         table.add_row(str(rank), escape(row["canonical"]), f"{row['score']:.2f}", str(s.get("freq", "")),
-                      str(s.get("days", "")), _number(s.get("concentration"), 2), str(s.get("speakers", "")), str(s.get("questions", "")),
-                      _number(s.get("specificity")), str(row["n_mentions"]), row["status"][:4],
-                      escape(", ".join(row["aliases"])))
+                      str(s.get("days", "")), _number(s.get("concentration"), 2), str(s.get("speakers", "")),
+                      str(s.get("questions", "")), _number(s.get("specificity")), str(row["n_mentions"]),
+                      row["status"][:4], escape(", ".join(row["aliases"])))
     console.print(table)
 
 
-CAPTION = "freq occurrences · days · conc days over days expected at random · spk speakers · q in questions · spec specificity · ment mentions"
+CAPTION = ("freq occurrences · days · conc days over days expected at random · spk speakers · q in questions"
+           " · spec specificity · ment mentions")
 
 
 def _number(value, digits: int = 1) -> str:

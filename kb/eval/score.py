@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,8 @@ from kb.eval.align import (
     grams,
 )
 from kb.eval.digests import Digest, read_digests
+from kb.extract.qa_signals import detect_question, excluded_by
+from kb.rules.qa import load_qa_rules
 from kb.store.models import Alias, Mention, Message, QAAnswer, QAPair, Source, Term
 from kb.store.normalize import term_key
 
@@ -58,7 +59,7 @@ class Miss:
     where: str  # group/file:line of the aligned message
     message: str  # its text; for an answer miss, the extracted answers
     similarity: float
-    reason: str  # "not in database" | "no pair: <why>" (see _why_no_pair) | "answer differs"
+    reason: str  # "not in database" | "no pair: <why>" (see _explain_no_pair) | "answer differs"
     nearest_pair: str | None = None  # the closest extracted question in that log, if any
 
 
@@ -215,6 +216,7 @@ def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport) -> N
     if not aligned:
         return
     db = _Messages(engine, aligned)
+    unpaired: list[tuple[Miss, _Row]] = []
     for a in aligned:
         rows = [row for row in (db.find(m) for m in a.messages) if row is not None]
         repeats = [row for row in (db.find(m) for m in a.repeats) if row is not None]
@@ -226,7 +228,8 @@ def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport) -> N
         candidates = {r.id: r for row in rows + repeats for r in db.burst(row)}
         pair_ids = [pairs[i] for i in candidates if i in pairs]
         if not pair_ids:
-            result.misses.append(_miss(a, "no pair: " + _why_no_pair(engine, rows[0]), _nearest_pair(db, rows[0], pairs)))
+            unpaired.append((_miss(a, "no pair", _nearest_pair(db, rows[0], pairs)), rows[0]))
+            result.misses.append(unpaired[-1][0])
             continue
         result.qa_recalled += 1
         if not a.question.answer_text:
@@ -242,6 +245,7 @@ def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport) -> N
             said = a.question.answer_text.replace("\n", " / ")[:80]
             result.answer_misses.append(Miss(a.digest, a.question.label, a.question.text, first.where, f"→ {shown}",
                                              a.similarity, f"answer differs; the digest says: {said}"))
+    _explain_no_pair(engine, unpaired)
 
 
 def _contained(text: str, digest_answer: frozenset[str]) -> bool:
@@ -261,31 +265,28 @@ def _nearest_pair(db: _Messages, row: _Row, pairs: dict[int, int]) -> str | None
     return None
 
 
-def _why_no_pair(engine: Engine, row) -> str:
-    """Why the aligned message is no pair's question, as far as the question rules tell (rules/qa.yaml):
-    no question cue, an exclusion, no payment content, or a question no later message was linked to."""
-    from kb.extract.qa_signals import detect_question, excluded_by
-
-    rules = _qa_rules()
-    text = row.text or ""
-    exclusion = excluded_by(text, rules)
-    if exclusion:
-        return f"excluded ({exclusion})"
+def _explain_no_pair(engine: Engine, unpaired: list[tuple[Miss, _Row]]) -> None:
+    """Say why each aligned message is no pair's question, as the question rules (rules/qa.yaml) read
+    it: no question cue, an exclusion, no payment content, or a question no later message was linked to."""
+    if not unpaired:
+        return
+    rules = load_qa_rules()
+    ids = [row.id for _miss, row in unpaired]
     with engine.connect() as conn:
-        has_term = conn.execute(select(Mention.id).where(Mention.message_id == row.id).limit(1)).first() is not None
-    if detect_question(text, rules, has_term=has_term) is not None:
-        return "a question, but no answer was linked"
-    if detect_question(text, rules, has_term=True) is not None:
-        return "no payment content (no term, no payment word)"
-    return "no question cue"
-
-
-@lru_cache(maxsize=1)
-def _qa_rules():
-    """The repository's Q&A rules (kb eval scores what the default rules extracted)."""
-    from kb.rules.qa import load_qa_rules
-
-    return load_qa_rules()
+        mentioned = {mid for chunk in range(0, len(ids), 500) for mid in conn.scalars(
+            select(Mention.message_id).where(Mention.message_id.in_(ids[chunk:chunk + 500])).distinct())}
+    for miss, row in unpaired:
+        text = row.text or ""
+        exclusion = excluded_by(text, rules)
+        if exclusion:
+            why = f"excluded ({exclusion})"
+        elif detect_question(text, rules, has_term=row.id in mentioned) is not None:
+            why = "a question, but no answer was linked"
+        elif detect_question(text, rules, has_term=True) is not None:
+            why = "no payment content (no term, no payment word)"
+        else:
+            why = "no question cue"
+        miss.reason = f"no pair: {why}"
 
 
 def _miss(a: Alignment, reason: str, nearest: str | None = None) -> Miss:

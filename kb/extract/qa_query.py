@@ -91,15 +91,14 @@ def list_pairs(engine: Engine, *, term: str | None = None, dates: str | None = N
         wanted = [p.pair_id for p in pairs]
         answers: dict[int, list[dict[str, Any]]] = {}
         terms: dict[int, list[str]] = {}
+        question_of = {p.pair_id: p.id for p in pairs}
         for chunk in range(0, len(wanted), 500):
             part = wanted[chunk:chunk + 500]
-            for row in conn.execute(sa.select(QAAnswer.pair_id, QAAnswer.score.label("answer_score"),
-                                              (QAAnswer.message_id == QAPair.question_id).label("own"), *fields)
+            for row in conn.execute(sa.select(QAAnswer.pair_id, QAAnswer.score.label("answer_score"), *fields)
                                     .join(Message.__table__, m.id == QAAnswer.message_id)
-                                    .join(QAPair, QAPair.id == QAAnswer.pair_id)
                                     .where(QAAnswer.pair_id.in_(part)).order_by(QAAnswer.pair_id, QAAnswer.rank)):
                 answer = {**_message(row), "score": row.answer_score}
-                if row.own:  # a restated 问题：… 回答：… message answers itself
+                if row.id == question_of[row.pair_id]:  # a restated 问题：… 回答：… message answers itself
                     answer["own"] = True
                 answers.setdefault(row.pair_id, []).append(answer)
             for pair_id, canonical in conn.execute(

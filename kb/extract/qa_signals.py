@@ -253,7 +253,7 @@ def learn_aliases(days: Iterable[list[Msg]], lookback: int = 5, min_count: int =
         speakers = {m.speaker for m in messages if m.speaker}
         for j, m in enumerate(messages):
             for name in m.mentions:
-                if any(same_person(name, speaker) for speaker in speakers):
+                if goes_by(name, speakers):
                     continue
                 uses[name] += 1
                 recent = {messages[k].speaker for k in range(max(0, j - lookback), j)} - {m.speaker, None, ""}
@@ -269,6 +269,11 @@ def learn_aliases(days: Iterable[list[Msg]], lookback: int = 5, min_count: int =
         if count >= min_count or _share_name(name, speaker):
             aliases[name] = speaker
     return aliases
+
+
+def goes_by(name: str | None, speakers: Iterable[str]) -> bool:
+    """Whether one of ``speakers`` (nicknames as the headers write them) goes by this @name."""
+    return any(same_person(name, speaker) for speaker in speakers)
 
 
 def _share_name(name: str, speaker: str) -> bool:
@@ -327,11 +332,8 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         """Whom an @name stands for on this day: itself when someone of the day goes by it, else its
         learned group alias when that person speaks today, else None (nobody of the day)."""
         if name not in addressee:
-            if any(same_person(name, speaker) for speaker in speakers):
-                addressee[name] = name
-            else:
-                alias = aliases.get(name)
-                addressee[name] = alias if alias and any(same_person(alias, s) for s in speakers) else None
+            alias = aliases.get(name)
+            addressee[name] = name if goes_by(name, speakers) else alias if goes_by(alias, speakers) else None
         return addressee[name]
 
     def names(mentions: list[str], person: str) -> bool:
