@@ -85,6 +85,9 @@ TOKEN_PATTERNS = [
     ("虚拟账户怎么开", "x-account-or-card", ["虚拟账户"]),
     ("今天天气不错", "x-payment", None),
     ("以后备付金要集中存管", "x-payment", None),
+    ("清算文件几点生成", "process-attribute", ["清算文件"]),
+    ("结算周期是多久", "process-attribute", ["结算周期"]),
+    ("结算完了再说", "process-attribute", None),
 ]
 
 
