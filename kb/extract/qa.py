@@ -7,7 +7,6 @@ qa_pairs, qa_answers and qa_terms tables with the result. Runs without NLP model
 
 from __future__ import annotations
 
-import gc
 import math
 import time as _time
 from collections import Counter, defaultdict
@@ -79,14 +78,12 @@ def bigram_weights(days) -> dict[str, float]:
     return {gram: math.log((n + 1) / (count + 0.5)) for gram, count in df.items()}
 
 
-# What forked workers link: set in the parent just before the pool forks, read by _link_chunk.
-_SHARED: tuple[list[list[Msg]], QARules, dict[str, float], dict[str, str]] | None = None
 MIN_PARALLEL_DAYS = 64
 
 
-def _link_chunk(indices: list[int]) -> list[tuple[int, int, float, list[str], list[tuple[int, float, dict]], float]]:
+def _link_days(shared: tuple, indices: range) -> list[tuple[int, int, float, list[str], list[tuple[int, float, dict]], float]]:
     """Link the days at ``indices`` (in a forked worker); pairs as positions, so little is pickled back."""
-    days, rules, weights, aliases = _SHARED
+    days, rules, weights, aliases = shared
     out = []
     for index in indices:
         messages = days[index]
@@ -105,7 +102,6 @@ def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = 
     kb.nlp.parallel.default_workers) they are linked in forked processes; the pairs and their
     order are the same as with one.
     """
-    global _SHARED
     with engine.connect() as conn:
         terms = message_terms(conn)
         days = load_days(conn, terms)
@@ -114,33 +110,21 @@ def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = 
     aliases = learn_aliases(ordered)
     total = len(ordered)
     workers = parallel.default_workers() if workers is None else max(int(workers), 1)
-    context = parallel._context()
+    if total < MIN_PARALLEL_DAYS:
+        workers = 1
+    # several chunks a worker (days differ in size); in one process, a day at a time for the progress bar
+    chunks = parallel.spans(total, workers * 8 if parallel.can_fork(workers) else total)
+    shared = (ordered, rules, weights, aliases)
     pairs: list[Pair] = []
-    # without fork (Windows) the workers could not share the days: link them here
-    if workers == 1 or total < MIN_PARALLEL_DAYS or context.get_start_method() != "fork":
-        for done, messages in enumerate(ordered, start=1):
-            pairs.extend(link_day(messages, rules, weights, aliases))
-            if on_progress:
-                on_progress(done, total)
-        return pairs
-    step = max(1, total // (workers * 8))  # several tasks a worker: days differ in size
-    chunks = [list(range(i, min(i + step, total))) for i in range(0, total, step)]
-    _SHARED = (ordered, rules, weights, aliases)
-    gc.freeze()  # the forked workers share these objects; keep the collector from touching (copying) them
-    try:
-        with context.Pool(min(workers, len(chunks))) as pool:
-            done = 0
-            for chunk, found in zip(chunks, pool.imap(_link_chunk, chunks)):
-                for index, q, question_score, cues, answers, score in found:
-                    messages = ordered[index]
-                    pairs.append(Pair(messages[q], question_score, cues,
-                                      [(messages[a], a_score, signals) for a, a_score, signals in answers], score))
-                done += len(chunk)
-                if on_progress:
-                    on_progress(done, total)
-    finally:
-        gc.unfreeze()
-        _SHARED = None
+    done = 0
+    for chunk, found in zip(chunks, parallel.fork_map(_link_days, shared, chunks, workers)):
+        for index, q, question_score, cues, answers, score in found:
+            messages = ordered[index]
+            pairs.append(Pair(messages[q], question_score, cues,
+                              [(messages[a], a_score, signals) for a, a_score, signals in answers], score))
+        done += len(chunk)
+        if on_progress:
+            on_progress(done, total)
     return pairs
 
 
@@ -153,7 +137,8 @@ def extract_qa(engine: Engine, rules_dir: str | Path | None = None,
     """
     started = _time.perf_counter()
     rules = load_qa_rules(rules_dir)
-    pairs = find_pairs(engine, rules, on_progress, workers=workers)
+    with parallel.paused_gc():
+        pairs = find_pairs(engine, rules, on_progress, workers=workers)
     pair_rows, answer_rows, term_rows = [], [], []
     for pair_id, pair in enumerate(pairs, start=1):
         pair_rows.append({"id": pair_id, "question_id": pair.question.id, "score": pair.score,

@@ -13,11 +13,12 @@ from kb.extract import definitions as defs
 from kb.extract.store import StoreReport, add_variant_aliases, mention_keys, replace_output, upsert_terms
 from kb.extract.terms import KeyIndex, load_messages, merge, phrase_variants, rule_hits, score_candidates, \
     speaker_keys, statistical_candidates
-from kb.nlp import SegmentStats, segment_texts, user_dictionary
+from kb.nlp import SegmentStats, parallel, segment_texts, user_dictionary
 from kb.rules.terms import TermRules, load_term_rules
 from kb.store.normalize import term_key
 
 Progress = Callable[[str, int, int], None]
+MIN_PARALLEL_MESSAGES = 20000  # fewer messages than this: the passes run in this process (forking costs more)
 
 
 @dataclass
@@ -35,9 +36,15 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
                   rules: TermRules | None = None, workers: int | None = None) -> TermReport:
     """Find, rank and store candidate terms, their mentions and candidate definitions.
 
-    ``workers``: processes that segment uncached texts (default: every core; see kb.nlp.parallel).
+    ``workers``: processes that segment uncached texts and run the passes over all messages
+    (default: every core; see kb.nlp.parallel). The output is the same with any number.
     """
-    rules = rules or load_term_rules(rules_dir)
+    with parallel.paused_gc():
+        return _extract_terms(engine, rules or load_term_rules(rules_dir), on_progress, workers)
+
+
+def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | None, workers: int | None) -> TermReport:
+    workers = parallel.default_workers() if workers is None else max(int(workers), 1)
     report = TermReport()
     clock = time.perf_counter()
 
@@ -50,6 +57,7 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
     messages = load_messages(engine, rules.stop.question_cues)
     report.messages = len(messages)
     lap("load")
+    passes = workers if len(messages) >= MIN_PARALLEL_MESSAGES else 1  # processes for the passes below
 
     words = user_dictionary(engine)
     phrases = sorted({v for rule in rules.phrases for p in rule.phrases for v in phrase_variants(p)})
@@ -62,19 +70,18 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
     exclude = speaker_keys(messages) - {term_key(w) for w in words}
     stat, unigrams, n_tokens = statistical_candidates(docs, messages, rules, exclude)
     lap("statistics")
-    ruled = rule_hits(docs, messages, rules, {p: segmented.get(p, [p]) for p in phrases}, on_progress)
+    definition_matches: list = []
+    ruled = rule_hits(docs, messages, rules, {p: segmented.get(p, [p]) for p in phrases}, on_progress, passes,
+                      definition_matches)
     lap("rules")
     cands = merge(stat, ruled, rules, rules.settings["min_freq"], exclude)
 
     # definitions name terms: being defined somewhere is a signal
     cand_keys = {key: 0 for key in cands}
-    definition_matches = []
-    for message in messages:
-        for match in defs.find_definitions(message.text, rules.definitions):
-            definition_matches.append((message, match))
-            found = defs.resolve_term(match.term, cand_keys)
-            if found:
-                cands[found[1]].defined += 1
+    for _message, match in definition_matches:
+        found = defs.resolve_term(match.term, cand_keys)
+        if found:
+            cands[found[1]].defined += 1
     lap("definitions")
 
     cache: dict[str, list[str]] = {}
@@ -99,15 +106,10 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
     with engine.begin() as conn:
         found, report.stored = upsert_terms(conn, keep, now)
         keys = mention_keys(conn, found)
-        index = KeyIndex(keys)
-        mentions = []
-        for message, tokens in zip(messages, docs):
-            if not tokens:
-                continue
-            token_keys = [term_key(t) for t in tokens]
-            for term_id, start, end, surface in index.scan(message.text, tokens, token_keys):
-                mentions.append({"term_id": term_id, "message_id": message.id, "start": start, "end": end,
-                                 "surface": surface[:128]})
+        spans = parallel.spans(len(messages), passes * 4 if parallel.can_fork(passes) else 1)
+        mentions = [{"term_id": term_id, "message_id": message_id, "start": start, "end": end, "surface": surface}
+                    for part in parallel.fork_map(_scan_span, (messages, docs, KeyIndex(keys)), spans, passes)
+                    for term_id, message_id, start, end, surface in part]
         definition_rows = []
         for message, match in definition_matches:
             hit = defs.resolve_term(match.term, keys)
@@ -121,6 +123,21 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
     report.definitions = len(definition_rows)
     lap("store")
     return report
+
+
+def _scan_span(shared: tuple, span: range) -> list[tuple[int, int, int, int, str]]:
+    """The mentions (term id, message id, start, end, surface) in the messages at ``span`` (in a forked worker)."""
+    messages, docs, index = shared
+    out = []
+    for i in span:
+        tokens = docs[i]
+        if not tokens:
+            continue
+        message = messages[i]
+        token_keys = [term_key(t) for t in tokens]
+        for term_id, start, end, surface in index.scan(message.text, tokens, token_keys):
+            out.append((term_id, message.id, start, end, surface[:128]))
+    return out
 
 
 def _split_like(text: str, unigrams) -> list[str]:

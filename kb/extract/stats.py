@@ -83,7 +83,7 @@ def clause_spans(tokens: Sequence[str], words: WordTokens | None = None) -> list
     return spans
 
 
-def count_ngrams(docs: Iterable[Sequence[str]], max_n: int, max_chars: int, can_edge: set[str] | frozenset[str],
+def count_ngrams(docs: Sequence[Sequence[str]], max_n: int, max_chars: int, can_edge: set[str] | frozenset[str],
                  min_freq: int, no_inner: set[str] | frozenset[str] = frozenset()) -> NgramStats:
     """Count candidate n-grams (1..max_n tokens inside a clause whose edge tokens may start/end a term).
 
@@ -93,7 +93,6 @@ def count_ngrams(docs: Iterable[Sequence[str]], max_n: int, max_chars: int, can_
     their variants (p2p, P2P) can add up.
     """
     stats = NgramStats()
-    docs = list(docs)
     for tokens in docs:
         stats.n_tokens += len(tokens)
         stats.unigrams.update(tokens)
@@ -127,12 +126,14 @@ def count_ngrams(docs: Iterable[Sequence[str]], max_n: int, max_chars: int, can_
     return stats
 
 
-def entropy(counter: Counter, singletons: int = 0) -> float:
-    """Entropy (bits) of a neighbour distribution, plus ``singletons`` neighbours each seen once."""
-    total = sum(counter.values()) + singletons
+def entropy(counts: Counter | Sequence[int], singletons: int = 0) -> float:
+    """Entropy (bits) of a neighbour distribution (a Counter, or the counts of its values),
+    plus ``singletons`` neighbours each seen once."""
+    values = counts.values() if isinstance(counts, dict) else counts
+    total = sum(values) + singletons
     if not total:
         return 0.0
-    h = -sum(c / total * math.log2(c / total) for c in counter.values())
+    h = -sum(c / total * math.log2(c / total) for c in values)
     return h + singletons / total * math.log2(total) if singletons else h
 
 

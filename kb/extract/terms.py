@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from kb.extract import stats as st
 from kb.extract.variants import alias_map, canonical_form
-from kb.nlp import make_doc, new_vocab, token_offsets
+from kb.nlp import make_doc, new_vocab, parallel, token_offsets
 from kb.store.models import Message
 from kb.store.normalize import term_key
 
@@ -123,44 +123,14 @@ def statistical_candidates(docs: list[list[str]], messages: list[Msg], rules,
             continue
         keys.add(key)
     # where each kept n-gram occurs, and its neighbours
-    max_n = s["max_tokens"]
-    # neighbours: word tokens by count; a message edge or punctuation is a new neighbour each time
-    # (counted apart: st.entropy takes them as that many distinct neighbours seen once)
-    left: dict[str, Counter] = defaultdict(Counter)
-    right: dict[str, Counter] = defaultdict(Counter)
-    left_edges: Counter = Counter()
-    right_edges: Counter = Counter()
-    where: dict[str, set[int]] = defaultdict(set)
-    first_tokens = {k.split(st.SEP, 1)[0] for k in keys}
-    is_word = st.WordTokens()
-    for index, tokens in enumerate(docs):
-        n = len(tokens)
-        for i in range(n):
-            if tokens[i] not in first_tokens:
-                continue
-            key = tokens[i]
-            before = tokens[i - 1] if i > 0 and is_word[tokens[i - 1]] else None
-            for j in range(i, min(n, i + max_n)):
-                if j > i:
-                    key = key + st.SEP + tokens[j]
-                if key not in keys:
-                    continue
-                where[key].add(index)
-                if before is not None:
-                    left[key][before] += 1
-                else:
-                    left_edges[key] += 1
-                if j + 1 < n and is_word[tokens[j + 1]]:
-                    right[key][tokens[j + 1]] += 1
-                else:
-                    right_edges[key] += 1
+    where, left, right = neighbours(docs, keys, s["max_tokens"])
     cvalues = st.c_values({k: counted.counts[k] for k in keys})
     out: dict[str, Candidate] = {}
     for key in sorted(keys):  # sorted: ties between surfaces are broken the same way in every process
         surface = key.replace(st.SEP, "")
         norm = norms[key]
         freq = counted.counts[key]
-        ent = min(st.entropy(left[key], left_edges[key]), st.entropy(right[key], right_edges[key]))
+        ent = min(st.entropy(*left[key]), st.entropy(*right[key]))
         cand = out.get(norm)
         if cand is None:
             cand = out[norm] = Candidate(norm)
@@ -176,6 +146,58 @@ def statistical_candidates(docs: list[list[str]], messages: list[Msg], rules,
     for cand in out.values():
         cand.signals.pop("_best", None)
     return out, counted.unigrams, counted.n_tokens
+
+
+def neighbours(docs: Sequence[Sequence[str]], keys: set[str], max_n: int) -> tuple[
+        dict[str, set[int]], dict[str, tuple[list[int], int]], dict[str, tuple[list[int], int]]]:
+    """Where each key occurs (doc indices) and its left and right neighbours.
+
+    A neighbour is a word token; a doc edge or punctuation counts as a new neighbour each time.
+    Neighbours come back as (counts of the distinct word neighbours, edges), what st.entropy
+    takes. An n-gram grows only while it is the prefix of some key.
+    """
+    prefixes = set()
+    for key in keys:
+        parts = key.split(st.SEP)
+        for n in range(1, len(parts) + 1):
+            prefixes.add(st.SEP.join(parts[:n]))
+    seen: dict[str, tuple[list[int], list[str | None], list[str | None]]] = {}
+    is_word = st.WordTokens()
+    for index, tokens in enumerate(docs):
+        n = len(tokens)
+        for i in range(n):
+            key = tokens[i]
+            if key not in prefixes:
+                continue
+            before = tokens[i - 1] if i > 0 and is_word[tokens[i - 1]] else None
+            j = i
+            while True:
+                if key in keys:
+                    found = seen.get(key)
+                    if found is None:
+                        found = seen[key] = ([], [], [])
+                    found[0].append(index)
+                    found[1].append(before)
+                    found[2].append(tokens[j + 1] if j + 1 < n and is_word[tokens[j + 1]] else None)
+                j += 1
+                if j >= n or j - i >= max_n:
+                    break
+                key = key + st.SEP + tokens[j]
+                if key not in prefixes:
+                    break
+    where, left, right = {}, {}, {}
+    for key, (indices, befores, afters) in seen.items():
+        where[key] = set(indices)
+        left[key] = _neighbour_counts(befores)
+        right[key] = _neighbour_counts(afters)
+    return where, left, right
+
+
+def _neighbour_counts(words: list[str | None]) -> tuple[list[int], int]:
+    """Neighbours (None: an edge) -> (counts of each word neighbour, first seen first; edges)."""
+    counts = Counter(words)
+    edges = counts.pop(None, 0)
+    return list(counts.values()), edges
 
 
 # ---------------------------------------------------------------- rules
@@ -202,11 +224,98 @@ def phrase_variants(phrase: str) -> list[str]:
     return list(dict.fromkeys([phrase, phrase.lower(), phrase.upper()]))
 
 
-def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: dict[str, list[str]],
-              on_progress: Progress | None = None) -> dict[str, Candidate]:
-    """Candidates found by the phrase, token-pattern and regex rules."""
+@dataclass
+class _Matchers:
+    """The spaCy matchers of the phrase and token-pattern rules, built once and shared with forked workers."""
+
+    vocab: object = None
+    phrase_matcher: object = None
+    matcher: object = None
+    weights: dict[str, float] = field(default_factory=dict)
+    needed: set[str] | None = None     # lower-cased tokens one of which a message must hold to be matched
+    token_rules: set[str] = field(default_factory=set)
+    stop: set[str] = field(default_factory=set)
+
+
+def _matchers(rules, phrase_tokens: dict[str, list[str]]) -> _Matchers | None:
     from spacy.matcher import Matcher, PhraseMatcher
 
+    if not (rules.phrases or rules.token_patterns):
+        return None
+    vocab = new_vocab()
+    phrase_matcher = PhraseMatcher(vocab, attr="LOWER")
+    weights: dict[str, float] = {}
+    phrase_docs: list[tuple[str, ...]] = []
+    for rule in rules.phrases:
+        weights[rule.name] = rule.weight
+        # a phrase and its lower/upper-case forms, each as the segmenter cuts it
+        docs_ = {tuple(phrase_tokens.get(v) or [v]) for p in rule.phrases for v in phrase_variants(p)}
+        phrase_docs.extend(docs_)
+        phrase_matcher.add(rule.name, [make_doc(vocab, list(t)) for t in sorted(docs_)])
+    matcher = Matcher(vocab)
+    for rule in rules.token_patterns:
+        weights[rule.name] = rule.weight
+        matcher.add(rule.name, [list(p) for p in rule.patterns])
+    # only messages holding a token some rule needs get a Doc (building Docs is the cost)
+    needed: set[str] | None = {t.lower() for tokens_ in phrase_docs for t in tokens_[:1]}
+    for rule in rules.token_patterns:
+        for pattern in rule.patterns:
+            literals = required_literals(pattern)
+            if literals is None:
+                needed = None
+                break
+            needed |= literals
+        if needed is None:
+            break
+    return _Matchers(vocab, phrase_matcher, matcher, weights, needed, {rule.name for rule in rules.token_patterns},
+                     set(rules.stop.words) | set(rules.stop.chars))
+
+
+Hit = tuple[str, int, str, float]  # surface, message index, rule, weight
+
+
+def _match_span(shared: tuple, span: range) -> tuple[list[Hit], dict[str, list[Hit]], list[tuple[int, object]]]:
+    """The rules' and definition patterns' matches in the messages at ``span`` (in a forked worker).
+
+    Returns the phrase and token-pattern hits in message order, the regex hits by rule, and
+    (message index, DefinitionMatch) pairs.
+    """
+    from kb.extract import definitions as defs
+
+    docs, messages, rules, m = shared
+    token_hits: list[Hit] = []
+    if m is not None:
+        strings = m.vocab.strings
+        for index in span:
+            tokens = docs[index]
+            if not tokens or (m.needed is not None and not any(t.lower() in m.needed for t in tokens)):
+                continue
+            doc = make_doc(m.vocab, tokens)
+            found = m.phrase_matcher(doc) if len(m.phrase_matcher) else []
+            if len(m.matcher):
+                found = [*found, *m.matcher(doc)]
+            for match_id, start, end in found:
+                name = strings[match_id]
+                if name in m.token_rules and (doc[start].text in m.stop or doc[end - 1].text in m.stop):
+                    continue  # a token pattern does not make a term of 以后备付金 or 怎么记账
+                token_hits.append((doc[start:end].text, index, name, m.weights[name]))
+    regex_hits = {rule.name: [(match.group(), index, rule.name, rule.weight)
+                              for index in span for match in rule.regex.finditer(messages[index].text)]
+                  for rule in rules.regex}
+    definitions = [(index, match) for index in span
+                   for match in defs.find_definitions(messages[index].text, rules.definitions)]
+    return token_hits, regex_hits, definitions
+
+
+def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: dict[str, list[str]],
+              on_progress: Progress | None = None, workers: int | None = 1,
+              definitions: list | None = None) -> dict[str, Candidate]:
+    """Candidates found by the phrase, token-pattern and regex rules.
+
+    With ``workers`` > 1 (None: every core) forked workers match spans of the messages; the
+    candidates are those of one process. A ``definitions`` list given receives the
+    (message, DefinitionMatch) pairs of the definition patterns, found in the same pass.
+    """
     out: dict[str, Candidate] = {}
 
     def hit(surface: str, index: int, rule: str, weight: float) -> None:
@@ -222,54 +331,23 @@ def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: 
         cand.messages.add(index)
         cand.rules[rule] = max(cand.rules.get(rule, 0.0), weight)
 
-    if rules.phrases or rules.token_patterns:
-        vocab = new_vocab()
-        phrase_matcher = PhraseMatcher(vocab, attr="LOWER")
-        weights: dict[str, float] = {}
-        phrase_docs: list[tuple[str, ...]] = []
-        for rule in rules.phrases:
-            weights[rule.name] = rule.weight
-            # a phrase and its lower/upper-case forms, each as the segmenter cuts it
-            docs_ = {tuple(phrase_tokens.get(v) or [v]) for p in rule.phrases for v in phrase_variants(p)}
-            phrase_docs.extend(docs_)
-            phrase_matcher.add(rule.name, [make_doc(vocab, list(t)) for t in sorted(docs_)])
-        matcher = Matcher(vocab)
-        for rule in rules.token_patterns:
-            weights[rule.name] = rule.weight
-            matcher.add(rule.name, [list(p) for p in rule.patterns])
-        strings = vocab.strings
-        total = len(docs)
-        # only messages holding a token some rule needs get a Doc (building Docs is the cost)
-        needed = {t.lower() for tokens_ in phrase_docs for t in tokens_[:1]}
-        for rule in rules.token_patterns:
-            for pattern in rule.patterns:
-                literals = required_literals(pattern)
-                if literals is None:
-                    needed = None
-                    break
-                needed |= literals
-            if needed is None:
-                break
-        token_rules = {rule.name for rule in rules.token_patterns}
-        stop = set(rules.stop.words) | set(rules.stop.chars)
-        for index, tokens in enumerate(docs):
-            if not tokens or (needed is not None and not any(t.lower() in needed for t in tokens)):
-                continue
-            doc = make_doc(vocab, tokens)
-            found = phrase_matcher(doc) if len(phrase_matcher) else []
-            if len(matcher):
-                found = [*found, *matcher(doc)]
-            for match_id, start, end in found:
-                name = strings[match_id]
-                if name in token_rules and (doc[start].text in stop or doc[end - 1].text in stop):
-                    continue  # a token pattern does not make a term of 以后备付金 or 怎么记账
-                hit(doc[start:end].text, index, name, weights[name])
-            if on_progress and index % 5000 == 0:
-                on_progress("rules", index, total)
-    for rule in rules.regex:
-        for index, message in enumerate(messages):
-            for match in rule.regex.finditer(message.text):
-                hit(match.group(), index, rule.name, rule.weight)
+    workers = parallel.default_workers() if workers is None else max(int(workers), 1)
+    total = len(docs)
+    spans = parallel.spans(total, workers * 4 if parallel.can_fork(workers) else 1)
+    shared = (docs, messages, rules, _matchers(rules, phrase_tokens))
+    regex_hits: dict[str, list[Hit]] = {rule.name: [] for rule in rules.regex}
+    for span, (token_hits, regex_part, found) in zip(spans, parallel.fork_map(_match_span, shared, spans, workers)):
+        for one in token_hits:
+            hit(*one)
+        for name, hits in regex_part.items():
+            regex_hits[name].extend(hits)
+        if definitions is not None:
+            definitions.extend((messages[index], match) for index, match in found)
+        if on_progress:
+            on_progress("rules", span.stop, total)
+    for rule in rules.regex:  # all messages, rule by rule: the order one pass over them gives
+        for one in regex_hits[rule.name]:
+            hit(*one)
     return out
 
 

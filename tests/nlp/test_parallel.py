@@ -1,4 +1,5 @@
-"""Segmentation and Q&A linking in worker processes give exactly what one process gives: tokens, and a whole build."""
+"""Segmentation, the term passes and Q&A linking in worker processes give exactly what one process
+gives: tokens, and a whole build."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from kb.cli import main
-from kb.extract import qa
+from kb.extract import qa, run
 from kb.nlp import Segmenter, parallel
 from kb.store import open_db
 
@@ -102,6 +103,7 @@ def test_parallel_build_equals_one_process_build(tmp_path, pools, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
     monkeypatch.setattr(parallel, "CHUNK", 7)
     monkeypatch.setattr(qa, "MIN_PARALLEL_DAYS", 1)  # the 4 example days are linked in 2 processes too
+    monkeypatch.setattr(run, "MIN_PARALLEL_MESSAGES", 1)  # and the term passes run in 2 processes
     results = {}
     for workers in (1, 2):
         url = f"sqlite:///{tmp_path / f'kb{workers}.sqlite'}"
@@ -110,9 +112,43 @@ def test_parallel_build_equals_one_process_build(tmp_path, pools, monkeypatch):
                                            "--workers", str(workers), "--db", url])
         assert result.exit_code == 0, result.output
         results[workers] = dump(url), site_files(site)
-    assert pools == [2, 2]  # only the second build used processes: to segment, then to link Q&A days
+    # only the second build used processes: to segment, match the rules, scan for mentions, link Q&A days
+    assert pools == [2] * 4
     one, two = results[1][0], results[2][0]
     assert one["terms"] and one["mentions"] and one["segments"] and one["qa"]
     for name in TABLES:
         assert two[name] == one[name], name
     assert results[2][1] == results[1][1]
+
+
+def _sum_share(shared, span):
+    return [shared[i] * 2 for i in span], len(shared)
+
+
+@pytest.mark.parametrize("workers, pooled", [(1, False), (2, True)])
+def test_fork_map_runs_chunks_in_order_on_the_inherited_input(pools, workers, pooled):
+    data = list(range(1000))
+    chunks = parallel.spans(len(data), 7)
+    got = list(parallel.fork_map(_sum_share, data, chunks, workers))
+    assert [x for part, _n in got for x in part] == [x * 2 for x in data]
+    assert {n for _part, n in got} == {1000}
+    assert bool(pools) is pooled
+
+
+@pytest.mark.parametrize("total, pieces", [(10, 3), (3, 8), (0, 4), (9, 1)])
+def test_spans_cover_the_range_once(total, pieces):
+    got = parallel.spans(total, pieces)
+    assert [i for span in got for i in span] == list(range(total))
+    assert len(got) <= max(pieces, 1)
+
+
+def test_paused_gc_restores_the_collector():
+    import gc
+
+    assert gc.isenabled()
+    with parallel.paused_gc():
+        assert not gc.isenabled()
+        with parallel.paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
