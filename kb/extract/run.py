@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 
 from kb.extract import definitions as defs
 from kb.extract.store import StoreReport, add_variant_aliases, mention_keys, replace_output, upsert_terms
-from kb.extract.terms import KeyIndex, load_messages, merge, phrase_variants, rule_hits, score_candidates, \
-    speaker_keys, statistical_candidates
+from kb.extract.terms import KeyIndex, collect_hits, load_messages, merge, phrase_variants, rule_matches, \
+    score_candidates, speaker_keys, statistical_candidates
 from kb.nlp import SegmentStats, parallel, segment_texts, user_dictionary
 from kb.rules.terms import TermRules, load_term_rules
 from kb.store.normalize import term_key
@@ -68,11 +68,14 @@ def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | Non
     lap("segment")
 
     exclude = speaker_keys(messages) - {term_key(w) for w in words}
-    stat, unigrams, n_tokens = statistical_candidates(docs, messages, rules, exclude)
-    lap("statistics")
     definition_matches: list = []
-    ruled = rule_hits(docs, messages, rules, {p: segmented.get(p, [p]) for p in phrases}, on_progress, passes,
-                      definition_matches)
+    # workers match the rules while this process counts (the two passes are independent): one core
+    # fewer than the passes may use, as this process takes one
+    with rule_matches(docs, messages, rules, {p: segmented.get(p, [p]) for p in phrases}, max(passes - 1, 1),
+                      background=passes > 1) as matches:
+        stat, unigrams, n_tokens = statistical_candidates(docs, messages, rules, exclude)
+        lap("statistics")
+        ruled = collect_hits(matches, messages, rules, on_progress, definition_matches)
     lap("rules")
     cands = merge(stat, ruled, rules, rules.settings["min_freq"], exclude)
 

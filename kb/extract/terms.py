@@ -13,10 +13,11 @@ Pipeline (each step over all messages of kind text/quote):
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -307,14 +308,30 @@ def _match_span(shared: tuple, span: range) -> tuple[list[Hit], dict[str, list[H
     return token_hits, regex_hits, definitions
 
 
-def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: dict[str, list[str]],
-              on_progress: Progress | None = None, workers: int | None = 1,
-              definitions: list | None = None) -> dict[str, Candidate]:
-    """Candidates found by the phrase, token-pattern and regex rules.
+@contextlib.contextmanager
+def rule_matches(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: dict[str, list[str]],
+                 workers: int | None = 1, background: bool = False) -> Iterator[Iterator[tuple[range, tuple]]]:
+    """Start matching the rules and definition patterns over all messages; (span, matches) in order.
 
-    With ``workers`` > 1 (None: every core) forked workers match spans of the messages; the
-    candidates are those of one process. A ``definitions`` list given receives the
-    (message, DefinitionMatch) pairs of the definition patterns, found in the same pass.
+    With ``workers`` > 1 (None: every core), or ``background``, forked workers match spans of
+    the messages, and this process is free inside the ``with`` until it reads the iterator
+    (see parallel.started); collect_hits() turns what it yields into candidates.
+    """
+    workers = parallel.default_workers() if workers is None else max(int(workers), 1)
+    forked = parallel.can_fork(workers) or (background and parallel.can_fork(2))
+    spans = parallel.spans(len(docs), workers * 4 if forked else 1)
+    shared = (docs, messages, rules, _matchers(rules, phrase_tokens))
+    with parallel.started(_match_span, shared, spans, workers, background) as results:
+        yield zip(spans, results)
+
+
+def collect_hits(matches: Iterator[tuple[range, tuple]], messages: list[Msg], rules,
+                 on_progress: Progress | None = None, definitions: list | None = None) -> dict[str, Candidate]:
+    """Candidates found by the phrase, token-pattern and regex rules, from rule_matches().
+
+    The candidates are those of one pass over the messages, however many workers matched. A
+    ``definitions`` list given receives the (message, DefinitionMatch) pairs of the definition
+    patterns, in message order.
     """
     out: dict[str, Candidate] = {}
 
@@ -331,12 +348,9 @@ def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: 
         cand.messages.add(index)
         cand.rules[rule] = max(cand.rules.get(rule, 0.0), weight)
 
-    workers = parallel.default_workers() if workers is None else max(int(workers), 1)
-    total = len(docs)
-    spans = parallel.spans(total, workers * 4 if parallel.can_fork(workers) else 1)
-    shared = (docs, messages, rules, _matchers(rules, phrase_tokens))
+    total = len(messages)
     regex_hits: dict[str, list[Hit]] = {rule.name: [] for rule in rules.regex}
-    for span, (token_hits, regex_part, found) in zip(spans, parallel.fork_map(_match_span, shared, spans, workers)):
+    for span, (token_hits, regex_part, found) in matches:
         for one in token_hits:
             hit(*one)
         for name, hits in regex_part.items():
@@ -349,6 +363,14 @@ def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: 
         for one in regex_hits[rule.name]:
             hit(*one)
     return out
+
+
+def rule_hits(docs: list[list[str]], messages: list[Msg], rules, phrase_tokens: dict[str, list[str]],
+              on_progress: Progress | None = None, workers: int | None = 1,
+              definitions: list | None = None) -> dict[str, Candidate]:
+    """Candidates found by the phrase, token-pattern and regex rules (rule_matches + collect_hits)."""
+    with rule_matches(docs, messages, rules, phrase_tokens, workers) as matches:
+        return collect_hits(matches, messages, rules, on_progress, definitions)
 
 
 # ---------------------------------------------------------------- merging and scoring

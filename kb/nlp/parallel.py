@@ -78,29 +78,43 @@ def _fork_task(chunk):
     return function(shared, chunk)
 
 
-def fork_map(function: Callable[[Any, T], R], shared: Any, chunks: Sequence[T],
-             workers: int | None = None) -> Iterator[R]:
-    """``function(shared, chunk)`` for each chunk, in order, computed by forked worker processes.
+@contextlib.contextmanager
+def started(function: Callable[[Any, T], R], shared: Any, chunks: Sequence[T],
+            workers: int | None = None, background: bool = False) -> Iterator[Iterator[R]]:
+    """Start ``function(shared, chunk)`` for each chunk in forked workers now; the body of the
+    ``with`` runs in this process meanwhile and reads the results, in order, from the iterator.
 
-    The workers inherit ``shared`` from this process (copy-on-write, nothing pickled), so it
-    may be the whole corpus; only each chunk and each result travel. ``function`` must not
-    change ``shared``. Without fork, with one worker or with one chunk, everything runs here,
-    with the same results.
+    The workers inherit ``shared`` from this process as it is on entry (copy-on-write, nothing
+    pickled), so it may be the whole corpus; only each chunk and each result travel.
+    ``function`` must not change ``shared``. Without fork, with one worker or with one chunk,
+    the iterator computes the results here as it is read: the same results. ``background``:
+    work in worker processes even with one worker (so that this process is free meanwhile),
+    when fork is there. Not nested.
     """
     global _fork_job
     workers = default_workers() if workers is None else max(int(workers), 1)
-    if len(chunks) < 2 or not can_fork(workers):
-        for chunk in chunks:
-            yield function(shared, chunk)
+    forking = _context().get_start_method() == "fork" and (workers > 1 or background)
+    if not chunks or (len(chunks) < 2 and not background) or not forking:
+        yield (function(shared, chunk) for chunk in chunks)
         return
+    if _fork_job is not None:
+        raise RuntimeError("kb.nlp.parallel.started is not re-entrant")
     _fork_job = (function, shared)
     gc.freeze()  # the workers share these objects: keep the collector from touching (copying) them
     try:
         with _context().Pool(min(workers, len(chunks))) as pool:
-            yield from pool.imap(_fork_task, chunks)
+            yield pool.imap(_fork_task, chunks)
     finally:
         gc.unfreeze()
         _fork_job = None
+
+
+def fork_map(function: Callable[[Any, T], R], shared: Any, chunks: Sequence[T],
+             workers: int | None = None) -> Iterator[R]:
+    """``function(shared, chunk)`` for each chunk, in order, computed by forked worker processes
+    (see ``started``, which also lets this process work meanwhile)."""
+    with started(function, shared, chunks, workers) as results:
+        yield from results
 
 
 @contextlib.contextmanager

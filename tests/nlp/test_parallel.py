@@ -112,8 +112,9 @@ def test_parallel_build_equals_one_process_build(tmp_path, pools, monkeypatch):
                                            "--workers", str(workers), "--db", url])
         assert result.exit_code == 0, result.output
         results[workers] = dump(url), site_files(site)
-    # only the second build used processes: to segment, match the rules, scan for mentions, link Q&A days
-    assert pools == [2] * 4
+    # only the second build used processes: to segment; to match the rules (one worker, while this
+    # process counts n-grams); to scan for mentions; to link Q&A days
+    assert pools == [2, 1, 2, 2]
     one, two = results[1][0], results[2][0]
     assert one["terms"] and one["mentions"] and one["segments"] and one["qa"]
     for name in TABLES:
@@ -152,3 +153,22 @@ def test_paused_gc_restores_the_collector():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_started_works_in_the_background_while_this_process_goes_on(pools):
+    data = list(range(100))
+    chunks = parallel.spans(len(data), 1)
+    with parallel.started(_sum_share, data, chunks, workers=1, background=True) as results:
+        mine = sum(data)  # this process's own work, meanwhile
+        got = list(results)
+    assert pools == [1]
+    assert mine == 4950 and got == [([x * 2 for x in data], 100)]
+
+
+def test_started_is_not_reentrant():
+    chunks = parallel.spans(10, 2)
+    with parallel.started(_sum_share, list(range(10)), chunks, workers=2) as results:
+        with pytest.raises(RuntimeError):
+            with parallel.started(_sum_share, [], chunks, workers=2):
+                pass
+        assert len(list(results)) == 2
