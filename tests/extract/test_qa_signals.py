@@ -24,6 +24,8 @@ def rules():
     ("有没有大神讲讲清算和结算的区别", "request"),
     ("T+0 和 D0 有啥不一样?", "question_mark"),                 # half-width mark
     ("这样理解对吗：账务系统记客户的账，会计系统记公司的账", "tag_question"),
+    ("是不是只是支付这一步做就好了", "interrogative"),         # …就好了 after 是不是 still asks
+    ("从评估表如何组成，如何根据评估表确认风控等级", "interrogative"),  # 如何根据: "how, by", not "depends"
 ])
 def test_question_cues(rules, text, cue):
     found = detect_question(text, rules)
@@ -86,6 +88,9 @@ def test_exclusions(rules, text, exclusion):
     "我虽然不做ATM渠道，但是我是这样理解的：ATM上面首先键盘有限，在使用人行大小额渠道的时候，需要的要素太多，"
     "收款方账号、收款方户名、收款方开户行行名、收款人开户行行号，这些要素对于普通老百姓来说基本上没听过，"
     "根本不知道所谓的开户行行号、行名这些是啥东西。",          # a long explanation with 啥 inside
+    "风控模型是识别出哪些是高风险交易而已。",                   # …而已: a statement
+    "共享手机号就可以 当然这个库如何使用权重多大这些根据个人喜好",  # 如何 … 根据: "it depends"
+    "盗刷首先可以确定是风控有问题?这个支付风险分类不一定准确，不过是我个人的理解。",  # hedged opinion
 ])
 def test_not_questions(rules, text):
     assert detect_question(text, rules) is None
