@@ -49,7 +49,9 @@ CANDIDATES = 300  # units sharing the most bigrams with a question that are scor
 MAX_WEIGHT = 12.0  # weight of a bigram never seen in the logs
 
 _FILE_DATE = re.compile(r"(20\d{2})-(\d{2})-(\d{2})")
-_MENTION = re.compile(r"@\S+")
+# an @mention up to the space or the "?" the export leaves for the separator U+2005 after it
+# (as kb.extract.qa_signals reads them): "@某人?支付类型吧" keeps "支付类型吧"
+_MENTION = re.compile(r"@[^\s\u2005?？，,。:：]+[\u2005?]?")
 _EMOJI = re.compile(r"\[[\u4e00-\u9fff]{1,4}\]")
 _NOT_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 

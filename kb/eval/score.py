@@ -18,6 +18,7 @@ else by date, time and speaker.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,12 +38,15 @@ from kb.eval.align import (
     LogMessage,
     align_folders,
     grams,
+    normalize,
 )
 from kb.eval.digests import Digest, read_digests
 from kb.extract.qa_signals import detect_question, excluded_by
 from kb.rules.qa import load_qa_rules
 from kb.store.models import Alias, Mention, Message, QAAnswer, QAPair, Source, Term
 from kb.store.normalize import term_key
+
+_RESTATED = re.compile(r"^\s*问题?[:：].*?回答[:：]", re.S)  # a question restated with its answer
 
 BURST_MESSAGES = 3
 BURST_SECONDS = 180
@@ -237,8 +241,10 @@ def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport) -> N
         result.answers_expected += 1
         expected = {row.id for row in (db.find(m) for m in a.answer_messages) if row is not None}
         digest_answer = grams(a.question.answer_text)
+        answer_lines = {normalize(line) for line in a.question.answer_text.splitlines()}
         extracted = [answer for pair_id in pair_ids for answer in answers.get(pair_id, [])]
-        if any(message_id in expected or _contained(text, digest_answer) for message_id, text in extracted):
+        if any(message_id in expected or _contained(text, digest_answer, answer_lines)
+               for message_id, text in extracted):
             result.answers_agreed += 1
         else:
             shown = " / ".join(text[:60] for _, text in extracted[:3]) or "(no answer extracted)"
@@ -248,10 +254,15 @@ def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport) -> N
     _explain_no_pair(engine, unpaired)
 
 
-def _contained(text: str, digest_answer: frozenset[str]) -> bool:
+def _contained(text: str, digest_answer: frozenset[str], answer_lines: set[str]) -> bool:
+    """Whether an extracted answer is (mostly) in the digest's answer: most of its bigrams are, or,
+    for a reply too short for that (都稳定), it is one of the answer's lines. Of a restated
+    "问题：… 回答：…" message only the answer counts."""
+    text = _RESTATED.sub("", text)
     message = grams(text)
     if len(message) < ANSWER_MIN_GRAMS:
-        return False
+        short = normalize(text)
+        return len(short) >= 2 and short in answer_lines
     shared = len(message & digest_answer)
     return shared >= ANSWER_MIN_GRAMS and shared / len(message) >= ANSWER_CONTAINMENT
 

@@ -117,14 +117,15 @@ def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = 
     shared = (ordered, rules, weights, aliases)
     pairs: list[Pair] = []
     done = 0
-    for chunk, found in zip(chunks, parallel.fork_map(_link_days, shared, chunks, workers)):
-        for index, q, question_score, cues, answers, score in found:
-            messages = ordered[index]
-            pairs.append(Pair(messages[q], question_score, cues,
-                              [(messages[a], a_score, signals) for a, a_score, signals in answers], score))
-        done += len(chunk)
-        if on_progress:
-            on_progress(done, total)
+    with parallel.started(_link_days, shared, chunks, workers) as results:
+        for chunk, found in zip(chunks, results):
+            for index, q, question_score, cues, answers, score in found:
+                messages = ordered[index]
+                pairs.append(Pair(messages[q], question_score, cues,
+                                  [(messages[a], a_score, signals) for a, a_score, signals in answers], score))
+            done += len(chunk)
+            if on_progress:
+                on_progress(done, total)
     return pairs
 
 

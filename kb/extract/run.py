@@ -109,10 +109,15 @@ def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | Non
     with engine.begin() as conn:
         found, report.stored = upsert_terms(conn, keep, now)
         keys = mention_keys(conn, found)
+        # The workers fork inside this transaction and inherit its connection (a SQLite file handle
+        # or a PostgreSQL socket). They never touch it, and pool workers leave by os._exit (or are
+        # terminated), so no finaliser of theirs closes or rolls it back.
         spans = parallel.spans(len(messages), passes * 4 if parallel.can_fork(passes) else 1)
-        mentions = [{"term_id": term_id, "message_id": message_id, "start": start, "end": end, "surface": surface}
-                    for part in parallel.fork_map(_scan_span, (messages, docs, KeyIndex(keys)), spans, passes)
-                    for term_id, message_id, start, end, surface in part]
+        mentions = []
+        with parallel.started(_scan_span, (messages, docs, KeyIndex(keys)), spans, passes) as results:
+            for part in results:
+                mentions.extend({"term_id": term_id, "message_id": message_id, "start": start, "end": end,
+                                 "surface": surface} for term_id, message_id, start, end, surface in part)
         definition_rows = []
         for message, match in definition_matches:
             hit = defs.resolve_term(match.term, keys)

@@ -319,7 +319,8 @@ def rule_matches(docs: list[list[str]], messages: list[Msg], rules, phrase_token
     """
     workers = parallel.default_workers() if workers is None else max(int(workers), 1)
     forked = parallel.can_fork(workers) or (background and parallel.can_fork(2))
-    spans = parallel.spans(len(docs), workers * 4 if forked else 1)
+    # in one process, spans of about 5,000 messages: the progress bar moves; the matches are the same
+    spans = parallel.spans(len(docs), workers * 4 if forked else max(1, len(docs) // 5000))
     shared = (docs, messages, rules, _matchers(rules, phrase_tokens))
     with parallel.started(_match_span, shared, spans, workers, background) as results:
         yield zip(spans, results)

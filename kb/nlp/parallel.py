@@ -14,9 +14,9 @@ loaded the model before, it is released again once the texts are cut.
 Few texts (below ``MIN_PARALLEL``) or one worker: the texts are cut in this process,
 which avoids starting processes.
 
-``fork_map`` runs any pure function over chunks of work in forked workers that inherit
-its (large, read-only) input instead of receiving it pickled: the extraction passes over
-all messages use it.
+``started`` runs any pure function over chunks of work in forked workers that inherit
+its (large, read-only) input instead of receiving it pickled, while this process goes on:
+the extraction passes over all messages use it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -32,7 +33,7 @@ CHUNK = 1000          # texts per task sent to a worker
 MIN_PARALLEL = 4000   # fewer texts than this are cut in this process
 
 _worker_segmenter = None  # the Segmenter of a worker process (set by _init)
-_fork_job: tuple[Callable[[Any, Any], Any], Any] | None = None  # fork_map's function and input, inherited
+_fork_job: tuple[Callable[[Any, Any], Any], Any] | None = None  # started()'s function and input, inherited
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -62,13 +63,17 @@ def _cut_chunk(texts: list[str]) -> list[list[str]]:
 
 
 def _context():
-    """fork where the platform has it (workers start in milliseconds and share the parent's imports)."""
+    """fork on Linux (workers start in milliseconds and share the parent's memory), else spawn.
+
+    macOS has fork too, but forking a process that has used its system frameworks is unsafe
+    there (Python itself defaults to spawn on macOS); without fork, started() runs in this process.
+    """
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return multiprocessing.get_context("fork" if "fork" in methods and sys.platform.startswith("linux") else "spawn")
 
 
 def can_fork(workers: int | None = None) -> bool:
-    """Whether fork_map would use worker processes: more than one worker and the fork start method."""
+    """Whether started() would use worker processes: more than one worker and the fork start method."""
     workers = default_workers() if workers is None else max(int(workers), 1)
     return workers > 1 and _context().get_start_method() == "fork"
 
@@ -107,14 +112,6 @@ def started(function: Callable[[Any, T], R], shared: Any, chunks: Sequence[T],
     finally:
         gc.unfreeze()
         _fork_job = None
-
-
-def fork_map(function: Callable[[Any, T], R], shared: Any, chunks: Sequence[T],
-             workers: int | None = None) -> Iterator[R]:
-    """``function(shared, chunk)`` for each chunk, in order, computed by forked worker processes
-    (see ``started``, which also lets this process work meanwhile)."""
-    with started(function, shared, chunks, workers) as results:
-        yield from results
 
 
 @contextlib.contextmanager

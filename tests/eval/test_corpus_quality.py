@@ -37,7 +37,7 @@ def test_term_recall_against_the_list_of_established_terms(built):
     result = term_recall(built, read_term_list(TERM_LIST))
     assert result.checked == 142
     assert result.recall_all >= 0.93           # 134 / 142 on 2026-12-01
-    assert result.recall_top >= 0.75           # 107 / 142 in the top 500
+    assert result.recall_top >= 0.75           # 107 / 142 in the top 500: the target itself, no margin
 
 
 def test_the_top_reads_like_a_payment_glossary(built):
@@ -53,5 +53,5 @@ def test_the_top_reads_like_a_payment_glossary(built):
 def test_qa_against_the_2017_digests(built, corpus):
     report = evaluate(built, corpus / "digests", corpus / "logs")
     assert report.aligned_questions >= 1000     # 1,039
-    assert report.qa_recall >= 0.69             # 70.1 % on 2026-12-01
-    assert report.answer_agreement >= 0.78      # 79.9 %
+    assert report.qa_recall >= 0.69             # 70.3 % on 2026-12-02 (770 / 1,095)
+    assert report.answer_agreement >= 0.84      # 85.8 % (642 / 748; 79.9 % before the evaluator read @name? mentions)

@@ -127,6 +127,15 @@ def test_normalize_drops_mentions_emoji_and_punctuation():
     assert normalize("@小林-蓝海支付 请问，P2P 存管[强]？") == "请问p2p存管"
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("@胥刚-华夏银行-项目经理-北京?想问下，资金能聚合吗", "想问下资金能聚合吗"),  # the export's ? for U+2005
+    ("@某人\u2005代扣的是微信账户的钱吧", "代扣的是微信账户的钱吧"),
+    ("我有听说这个 @爱益-产品-田科?这个支付宝为啥不封杀呢", "我有听说这个这个支付宝为啥不封杀呢"),
+])
+def test_normalize_keeps_what_follows_a_mention(text, expected):
+    assert normalize(text) == expected
+
+
 def test_load_logs_skips_files_that_are_not_logs(tmp_path):
     write_log(tmp_path, "g", "2017-05-23", [("10:00:00", "甲", "你好")])
     (tmp_path / "g" / "2017-05-24-chat.markdown").write_bytes(b"")

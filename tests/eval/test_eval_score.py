@@ -132,3 +132,22 @@ def test_report_json_has_the_documented_keys(engine, digests, logs):
     for key in ("aligned_questions", "qa_recall", "answer_agreement", "keyword_recall", "questions", "by_form",
                 "misses", "missed_keywords"):
         assert key in data
+
+
+@pytest.mark.parametrize("extracted, digest_answer, agreed", [
+    ("都稳定", "都稳定", True),                                  # a reply too short for bigram containment
+    ("2号令", "2号令\n网友补充：详见文件", True),                 # ... that is one line of the answer
+    ("是的", "是的，不过要看银行", False),                        # ... but not a part of a line
+    ("好", "好", False),                                          # one character says nothing
+    ("问题：会员的黑白灰名单机制是在支付会员系统中么 回答：这个在风控和会员体系中都有",
+     "这个在风控和会员体系中都有", True),                         # a restated message: its answer part
+    ("@程琳-杉德支付pm-上海?支付类型吧，毕竟信用卡不能用于转账等",
+     "支付类型吧，毕竟信用卡不能用于转账等\n去看看官方接口文档吧", True),  # after the export's "@name?"
+    ("银联和网联的清算时间不同", "卡bin可以区分卡类型是借记还是贷记", False),
+])
+def test_an_extracted_answer_agrees_with_the_digest(extracted, digest_answer, agreed):
+    from kb.eval.align import grams, normalize
+    from kb.eval.score import _contained
+
+    lines = {normalize(line) for line in digest_answer.splitlines()}
+    assert _contained(extracted, grams(digest_answer), lines) is agreed

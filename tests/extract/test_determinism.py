@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # one): which one decides the candidate's token count and PMI must not depend on set order.
 SNIPPET = r"""
 import json
+from collections import Counter
 from kb.extract.terms import Msg, statistical_candidates
 from kb.rules.terms import load_term_rules
 
@@ -51,3 +53,31 @@ def test_edges_count_as_distinct_neighbours_seen_once():
     assert entropy(words, 3) == pytest.approx(entropy(Counter({**words, 1: 1, 2: 1, 3: 1})))
     assert entropy(Counter(), 4) == pytest.approx(2.0)
     assert entropy(Counter(), 0) == 0.0
+
+
+def test_neighbours_match_a_brute_force_count():
+    """neighbours() prunes by key prefixes; it must find what trying every n-gram at every place finds."""
+    from kb.extract import stats as st
+    from kb.extract.terms import neighbours
+
+    docs = [["小额", "支付", "系统", "的", "清算", "时间"], ["清算", "时间", "，", "小额", "支付"],
+            ["小额", "支付", "系统"], [], ["支付", "支付", "系统", "支付"], ["T+0", "清算", "时间", "是", "几点"]]
+    keys = {"小额" + st.SEP + "支付", "小额" + st.SEP + "支付" + st.SEP + "系统", "清算" + st.SEP + "时间",
+            "支付", "支付" + st.SEP + "系统"}
+    where, left, right = neighbours(docs, keys, max_n=4)
+    words = st.WordTokens()
+    for key in keys:
+        parts = key.split(st.SEP)
+        n = len(parts)
+        found, lefts, rights = set(), Counter(), Counter()
+        for index, tokens in enumerate(docs):
+            for i in range(len(tokens) - n + 1):
+                if tokens[i:i + n] != parts:
+                    continue
+                found.add(index)
+                lefts[tokens[i - 1] if i > 0 and words[tokens[i - 1]] else None] += 1
+                rights[tokens[i + n] if i + n < len(tokens) and words[tokens[i + n]] else None] += 1
+        assert where[key] == found, key
+        for got, want in ((left[key], lefts), (right[key], rights)):
+            assert sorted(got[0]) == sorted(c for w, c in want.items() if w is not None), key
+            assert got[1] == want.get(None, 0), key

@@ -26,6 +26,8 @@ def rules():
     ("这样理解对吗：账务系统记客户的账，会计系统记公司的账", "tag_question"),
     ("是不是只是支付这一步做就好了", "interrogative"),         # …就好了 after 是不是 still asks
     ("从评估表如何组成，如何根据评估表确认风控等级", "interrogative"),  # 如何根据: "how, by", not "depends"
+    ("是否需要根据商户类型设置不同的费率", "interrogative"),     # 是否 … 根据: "whether … by"
+    ("手续费多少一般根据什么来定？", "question_mark"),           # asks what it depends on
 ])
 def test_question_cues(rules, text, cue):
     found = detect_question(text, rules)

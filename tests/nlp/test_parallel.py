@@ -127,10 +127,11 @@ def _sum_share(shared, span):
 
 
 @pytest.mark.parametrize("workers, pooled", [(1, False), (2, True)])
-def test_fork_map_runs_chunks_in_order_on_the_inherited_input(pools, workers, pooled):
+def test_started_runs_chunks_in_order_on_the_inherited_input(pools, workers, pooled):
     data = list(range(1000))
     chunks = parallel.spans(len(data), 7)
-    got = list(parallel.fork_map(_sum_share, data, chunks, workers))
+    with parallel.started(_sum_share, data, chunks, workers) as results:
+        got = list(results)
     assert [x for part, _n in got for x in part] == [x * 2 for x in data]
     assert {n for _part, n in got} == {1000}
     assert bool(pools) is pooled
