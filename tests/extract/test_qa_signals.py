@@ -28,6 +28,9 @@ def rules():
     ("从评估表如何组成，如何根据评估表确认风控等级", "interrogative"),  # 如何根据: "how, by", not "depends"
     ("是否需要根据商户类型设置不同的费率", "interrogative"),     # 是否 … 根据: "whether … by"
     ("手续费多少一般根据什么来定？", "question_mark"),           # asks what it depends on
+    ("会计和账务系统分开是出于什么考虑", "what_noun"),            # 什么 before a noun, no question mark
+    ("离线部分的历史数据通过什么进行上浮呢", "what_noun"),        # an interrogative word, then 呢 at the end
+    ("那现在很多公司没牌照，以后清算咋办", "what_noun"),
 ])
 def test_question_cues(rules, text, cue):
     found = detect_question(text, rules)
