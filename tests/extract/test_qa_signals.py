@@ -31,6 +31,8 @@ def rules():
     ("会计和账务系统分开是出于什么考虑", "what_noun"),            # 什么 before a noun, no question mark
     ("离线部分的历史数据通过什么进行上浮呢", "what_noun"),        # an interrogative word, then 呢 at the end
     ("那现在很多公司没牌照，以后清算咋办", "what_noun"),
+    ("信用卡分期都是等额本息吧", "confirm"),                     # asks to confirm, no question mark
+    ("DVP就是即时清算的一种吧", "confirm"),
 ])
 def test_question_cues(rules, text, cue):
     found = detect_question(text, rules)
@@ -94,6 +96,8 @@ def test_exclusions(rules, text, exclusion):
     "收款方账号、收款方户名、收款方开户行行名、收款人开户行行号，这些要素对于普通老百姓来说基本上没听过，"
     "根本不知道所谓的开户行行号、行名这些是啥东西。",          # a long explanation with 啥 inside
     "风控模型是识别出哪些是高风险交易而已。",                   # …而已: a statement
+    "估计银联是从风险考虑的结果吧",                             # an opinion ending in 吧
+    "强行支付宝的场景太弱了，能走微信支付还是走微信吧",         # advice ending in 吧
     "共享手机号就可以 当然这个库如何使用权重多大这些根据个人喜好",  # 如何 … 根据: "it depends"
     "盗刷首先可以确定是风控有问题?这个支付风险分类不一定准确，不过是我个人的理解。",  # hedged opinion
 ])
