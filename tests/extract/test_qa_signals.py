@@ -33,6 +33,9 @@ def rules():
     ("那现在很多公司没牌照，以后清算咋办", "what_noun"),
     ("信用卡分期都是等额本息吧", "confirm"),                     # asks to confirm, no question mark
     ("DVP就是即时清算的一种吧", "confirm"),
+    ("谢谢 那这种方式，监管是认可还是都是在打擦边球？", "question_mark"),  # thanks, then a new question
+    ("商户pos机出的单子还用传给收单机构吗 还是只是出问题了", "final_particle"),  # 吗, a space, more
+    ("跟三方合作 清算谁来做", "interrogative"),
 ])
 def test_question_cues(rules, text, cue):
     found = detect_question(text, rules)
