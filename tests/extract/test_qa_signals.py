@@ -36,6 +36,7 @@ def rules():
     ("谢谢 那这种方式，监管是认可还是都是在打擦边球？", "question_mark"),  # thanks, then a new question
     ("商户pos机出的单子还用传给收单机构吗 还是只是出问题了", "final_particle"),  # 吗, a space, more
     ("跟三方合作 清算谁来做", "interrogative"),
+    ("谁能说说清算和结算的区别", "request"),                    # 谁能说说 asks; 谁能说我… does not
 ])
 def test_question_cues(rules, text, cue):
     found = detect_question(text, rules)
@@ -71,6 +72,8 @@ def test_question_cues(rules, text, cue):
     ("今天的分享内容，后续会同步到群里吗？", "roll_call"),
     ("其他一切都不重要，单身吗？", "social"),
     ("汇付有个女人叫某某是吧？什么来头呀", "social"),
+    ("我用mysql做账务谁能说我不安全？", "rhetorical"),
+    ("说不定人家工作是做支付爬虫呢？", "rhetorical"),
 ])
 def test_exclusions(rules, text, exclusion):
     assert excluded_by(text, rules) == exclusion
