@@ -37,6 +37,7 @@ def rules():
     ("商户pos机出的单子还用传给收单机构吗 还是只是出问题了", "final_particle"),  # 吗, a space, more
     ("跟三方合作 清算谁来做", "interrogative"),
     ("谁能说说清算和结算的区别", "request"),                    # 谁能说说 asks; 谁能说我… does not
+    ("群里有玩客户画像风控的朋友吗？", "question_mark"),          # asks for someone who does it: a question
 ])
 def test_question_cues(rules, text, cue):
     found = detect_question(text, rules)
@@ -73,6 +74,8 @@ def test_question_cues(rules, text, cue):
     ("其他一切都不重要，单身吗？", "social"),
     ("汇付有个女人叫某某是吧？什么来头呀", "social"),
     ("我用mysql做账务谁能说我不安全？", "rhetorical"),
+    ("请问群里有泰隆银行的朋友吗？", "roll_call"),                 # is someone of that company here
+    ("群里有通联支付的兄弟吗", "roll_call"),
     ("说不定人家工作是做支付爬虫呢？", "rhetorical"),
 ])
 def test_exclusions(rules, text, exclusion):
