@@ -37,6 +37,7 @@ def rules():
     ("商户pos机出的单子还用传给收单机构吗 还是只是出问题了", "final_particle"),  # 吗, a space, more
     ("跟三方合作 清算谁来做", "interrogative"),
     ("谁能说说清算和结算的区别", "request"),                    # 谁能说说 asks; 谁能说我… does not
+    ("银行能不能开通快捷支付", "interrogative"),
     ("群里有玩客户画像风控的朋友吗？", "question_mark"),          # asks for someone who does it: a question
 ])
 def test_question_cues(rules, text, cue):
@@ -75,6 +76,8 @@ def test_question_cues(rules, text, cue):
     ("汇付有个女人叫某某是吧？什么来头呀", "social"),
     ("我用mysql做账务谁能说我不安全？", "rhetorical"),
     ("请问群里有泰隆银行的朋友吗？", "roll_call"),                 # is someone of that company here
+    ("hello, 今天给大家分享一下支付接口规范, 以及如何从用户触发补偿", "announcement"),
+    ("我准备分3-4次来讲，本次分享主要给大家讲讲风控概念性的东西", "announcement"),
     ("群里有通联支付的兄弟吗", "roll_call"),
     ("说不定人家工作是做支付爬虫呢？", "rhetorical"),
 ])
@@ -106,6 +109,8 @@ def test_exclusions(rules, text, exclusion):
     "根本不知道所谓的开户行行号、行名这些是啥东西。",          # a long explanation with 啥 inside
     "风控模型是识别出哪些是高风险交易而已。",                   # …而已: a statement
     "估计银联是从风险考虑的结果吧",                             # an opinion ending in 吧
+    "可能不能算做预付卡",                                       # 可能不能: not 能不能
+    "审计查账有一项就是审核会计科目是否规范",                   # 审核…是否: "whether"
     "强行支付宝的场景太弱了，能走微信支付还是走微信吧",         # advice ending in 吧
     "共享手机号就可以 当然这个库如何使用权重多大这些根据个人喜好",  # 如何 … 根据: "it depends"
     "盗刷首先可以确定是风控有问题?这个支付风险分类不一定准确，不过是我个人的理解。",  # hedged opinion
