@@ -326,6 +326,7 @@ def test_non_answers(rules, text, non_answer):
     ("@张三 这个怎么做?谢谢", "这个怎么做?谢谢"),               # an ordinary @name keeps the question's ?
     ("@钟巍 一达通 开发?是的，所谓凭证就是依据", "是的，所谓凭证就是依据"),  # a nickname with spaces, its ?
     ("@降峰 百度金融pm 北京?其实可能是强迫症", "其实可能是强迫症"),
+    ("@Sean Tang－discover－上海?你先来[奸笑]", "你先来"),          # a long part after the space
     ("@张三 这个支持吗?谢谢", "这个支持吗?谢谢"),                # 吗 before the ?: a question, not a name
     ("看 https://x.cn/a [捂脸] 这个", "看 这个"),
 ])
