@@ -46,6 +46,7 @@ from kb.rules.qa import load_qa_rules
 from kb.store.models import Alias, Mention, Message, QAAnswer, QAPair, Source, Term
 from kb.store.normalize import term_key
 
+_YES_NO = frozenset("是的 对的 可以 不可以 没有 不是 不行 不能 不会 好的 有的 是啊 对啊 嗯嗯 可以的 不用".split())
 _RESTATED = re.compile(r"^\s*问题?[:：].*?回答[:：]", re.S)  # a question restated with its answer
 
 BURST_MESSAGES = 3
@@ -241,9 +242,9 @@ def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport) -> N
         result.answers_expected += 1
         expected = {row.id for row in (db.find(m) for m in a.answer_messages) if row is not None}
         digest_answer = grams(a.question.answer_text)
-        answer_lines = {normalize(line) for line in a.question.answer_text.splitlines()}
+        first_line = normalize(next((line for line in a.question.answer_text.splitlines() if line.strip()), ""))
         extracted = [answer for pair_id in pair_ids for answer in answers.get(pair_id, [])]
-        if any(message_id in expected or _contained(text, digest_answer, answer_lines)
+        if any(message_id in expected or _contained(text, digest_answer, first_line)
                for message_id, text in extracted):
             result.answers_agreed += 1
         else:
@@ -254,15 +255,16 @@ def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport) -> N
     _explain_no_pair(engine, unpaired)
 
 
-def _contained(text: str, digest_answer: frozenset[str], answer_lines: set[str]) -> bool:
+def _contained(text: str, digest_answer: frozenset[str], first_line: str) -> bool:
     """Whether an extracted answer is (mostly) in the digest's answer: most of its bigrams are, or,
-    for a reply too short for that (都稳定), it is one of the answer's lines. Of a restated
-    "问题：… 回答：…" message only the answer counts."""
+    for a reply too short for that (都稳定, 2号令), it is the answer's first line, the direct answer
+    digest editors write first, and says more than yes or no (是的, 可以 from anyone would agree).
+    Of a restated "问题：… 回答：…" message only the answer counts."""
     text = _RESTATED.sub("", text)
     message = grams(text)
     if len(message) < ANSWER_MIN_GRAMS:
         short = normalize(text)
-        return len(short) >= 2 and short in answer_lines
+        return len(short) >= 2 and short == first_line and short not in _YES_NO
     shared = len(message & digest_answer)
     return shared >= ANSWER_MIN_GRAMS and shared / len(message) >= ANSWER_CONTAINMENT
 

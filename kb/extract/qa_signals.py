@@ -27,7 +27,7 @@ _SPACE = re.compile(r"[\s\u2005\u3000]+")
 _SPACED_MENTION = re.compile(r"@[^\s@?？]{1,12}(?:\s+[-－—_|]\s+[^\s@?？]{1,12}){2,}\s*[?\u2005](?=\S)")
 # "@钟巍 一达通 开发?是的…": a nickname written with spaces, ended by the export's ? (not a question
 # mark when what it ends holds no interrogative word)
-_SPACED_NAME = re.compile(r"@[^\s@?？]{1,12}(?:\s+[^\s@?？，,。]{1,20}){1,3}\s*[?\u2005](?=\S)")
+_SPACED_NAME = re.compile(r"@[^\s@?？]{1,12}((?:[ \t]+[^\s@?？，,。]{1,20}){1,3})[ \t]*[?\u2005](?=\S)")
 _ASKING = re.compile(r"[吗呢么吧嘛]|什么|怎么|如何|是否|是不是|有没有|哪|谁|几|多少|啥|咋")
 _RUNS = re.compile(r"([\u4e00-\u9fff]+)|[A-Za-z0-9]+")
 # Characters too common to make two texts share a topic.
@@ -93,7 +93,7 @@ def clean(text: str, mentions: list[str] | tuple[str, ...] = ()) -> str:
     removed with the ? or U+2005 the export leaves after it.
     """
     text = _SPACED_MENTION.sub(" ", _URL.sub(" ", text or ""))
-    text = _SPACED_NAME.sub(lambda m: m.group() if _ASKING.search(m.group()) else " ", text)
+    text = _SPACED_NAME.sub(lambda m: m.group() if _ASKING.search(m.group(1)) else " ", text)
     for name in sorted(mentions, key=len, reverse=True):
         text = re.sub("@" + re.escape(name) + r"[?\u2005]?", " ", text)
     text = _MENTION.sub(" ", text)

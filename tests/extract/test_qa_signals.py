@@ -38,6 +38,12 @@ def rules():
     ("跟三方合作 清算谁来做", "interrogative"),
     ("谁能说说清算和结算的区别", "request"),                    # 谁能说说 asks; 谁能说我… does not
     ("银行能不能开通快捷支付", "interrogative"),
+    ("群里有遇到过快捷支付掉单的人吗？", "question_mark"),          # someone who went through it: asks
+    ("有从事跨境支付的朋友吗", "final_particle"),
+    ("能不能先给大家介绍一下网联的架构？", "question_mark"),        # asks a speaker to present: no announcement
+    ("我打算分3次提现，会被风控吗", "final_particle"),
+    ("你们审核商户资质是否需要营业执照", "interrogative"),          # 审核…是否需要: asks
+    ("谁能说一说快捷支付的流程", "request"),
     ("群里有玩客户画像风控的朋友吗？", "question_mark"),          # asks for someone who does it: a question
 ])
 def test_question_cues(rules, text, cue):
@@ -111,6 +117,12 @@ def test_exclusions(rules, text, exclusion):
     "估计银联是从风险考虑的结果吧",                             # an opinion ending in 吧
     "可能不能算做预付卡",                                       # 可能不能: not 能不能
     "审计查账有一项就是审核会计科目是否规范",                   # 审核…是否: "whether"
+    "还是用网联吧",                                             # advice: 还是…吧 is no confirm
+    "但是这个支付通道不稳定吧",
+    "谁接入谁负责风控",                                         # 谁…谁: whoever …
+    "反正做什么支付都要牌照",                                   # 什么…都: whatever
+    "是吗 那我再查查银联的文档",                                 # a reaction, then a statement
+    "感谢分享？",                                               # thanks, with a ？ after it
     "强行支付宝的场景太弱了，能走微信支付还是走微信吧",         # advice ending in 吧
     "共享手机号就可以 当然这个库如何使用权重多大这些根据个人喜好",  # 如何 … 根据: "it depends"
     "盗刷首先可以确定是风控有问题?这个支付风险分类不一定准确，不过是我个人的理解。",  # hedged opinion
@@ -327,6 +339,7 @@ def test_non_answers(rules, text, non_answer):
     ("@钟巍 一达通 开发?是的，所谓凭证就是依据", "是的，所谓凭证就是依据"),  # a nickname with spaces, its ?
     ("@降峰 百度金融pm 北京?其实可能是强迫症", "其实可能是强迫症"),
     ("@Sean Tang－discover－上海?你先来[奸笑]", "你先来"),          # a long part after the space
+    ("@张三\u2005你们对接的银联?还是网联", "你们对接的银联?还是网联"),  # U+2005 ends the name: no spaced name
     ("@张三 这个支持吗?谢谢", "这个支持吗?谢谢"),                # 吗 before the ?: a question, not a name
     ("看 https://x.cn/a [捂脸] 这个", "看 这个"),
 ])
