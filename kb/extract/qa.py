@@ -109,7 +109,7 @@ def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = 
     ordered = [days[key] for key in sorted(days, key=lambda k: (k[0],))]
     aliases = learn_aliases(ordered)
     total = len(ordered)
-    workers = parallel.default_workers() if workers is None else max(int(workers), 1)
+    workers = parallel.worker_count(workers)
     if total < MIN_PARALLEL_DAYS:
         workers = 1
     # several chunks a worker (days differ in size); in one process, a day at a time for the progress bar

@@ -44,7 +44,7 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
 
 
 def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | None, workers: int | None) -> TermReport:
-    workers = parallel.default_workers() if workers is None else max(int(workers), 1)
+    workers = parallel.worker_count(workers)
     report = TermReport()
     clock = time.perf_counter()
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kb.extract import definitions as defs
 from kb.extract import stats as st
 from kb.extract.variants import alias_map, canonical_form
 from kb.nlp import make_doc, new_vocab, parallel, token_offsets
@@ -281,8 +282,6 @@ def _match_span(shared: tuple, span: range) -> tuple[list[Hit], dict[str, list[H
     Returns the phrase and token-pattern hits in message order, the regex hits by rule, and
     (message index, DefinitionMatch) pairs.
     """
-    from kb.extract import definitions as defs
-
     docs, messages, rules, m = shared
     token_hits: list[Hit] = []
     if m is not None:
@@ -317,8 +316,8 @@ def rule_matches(docs: list[list[str]], messages: list[Msg], rules, phrase_token
     the messages, and this process is free inside the ``with`` until it reads the iterator
     (see parallel.started); collect_hits() turns what it yields into candidates.
     """
-    workers = parallel.default_workers() if workers is None else max(int(workers), 1)
-    forked = parallel.can_fork(workers) or (background and parallel.can_fork(2))
+    workers = parallel.worker_count(workers)
+    forked = parallel.can_fork(workers, background)
     # in one process, spans of about 5,000 messages: the progress bar moves; the matches are the same
     spans = parallel.spans(len(docs), workers * 4 if forked else max(1, len(docs) // 5000))
     shared = (docs, messages, rules, _matchers(rules, phrase_tokens))

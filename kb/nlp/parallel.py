@@ -49,6 +49,11 @@ def default_workers() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
+def worker_count(workers: int | None) -> int:
+    """``workers`` as asked (at least 1), or default_workers() for None."""
+    return default_workers() if workers is None else max(int(workers), 1)
+
+
 def _init(words: list[str]) -> None:
     global _worker_segmenter
     from kb.nlp.segment import Segmenter
@@ -72,10 +77,10 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods and sys.platform.startswith("linux") else "spawn")
 
 
-def can_fork(workers: int | None = None) -> bool:
-    """Whether started() would use worker processes: more than one worker and the fork start method."""
-    workers = default_workers() if workers is None else max(int(workers), 1)
-    return workers > 1 and _context().get_start_method() == "fork"
+def can_fork(workers: int | None = None, background: bool = False) -> bool:
+    """Whether started() would use worker processes: the fork start method, and more than one
+    worker (or one, in the ``background``)."""
+    return (worker_count(workers) > 1 or background) and _context().get_start_method() == "fork"
 
 
 def _fork_task(chunk):
@@ -97,9 +102,8 @@ def started(function: Callable[[Any, T], R], shared: Any, chunks: Sequence[T],
     when fork is there. Not nested.
     """
     global _fork_job
-    workers = default_workers() if workers is None else max(int(workers), 1)
-    forking = _context().get_start_method() == "fork" and (workers > 1 or background)
-    if not chunks or (len(chunks) < 2 and not background) or not forking:
+    workers = worker_count(workers)
+    if not chunks or (len(chunks) < 2 and not background) or not can_fork(workers, background):
         yield (function(shared, chunk) for chunk in chunks)
         return
     if _fork_job is not None:
@@ -148,7 +152,7 @@ def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | Non
     with it. Workers use a Segmenter(words) and get ``chunk`` texts (default CHUNK) per task.
     """
     total = len(texts)
-    workers = default_workers() if workers is None else max(int(workers), 1)
+    workers = worker_count(workers)
     min_parallel = MIN_PARALLEL if min_parallel is None else min_parallel
     chunk = CHUNK if chunk is None else chunk
     done = 0
