@@ -12,10 +12,12 @@ import importlib.util
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 SEP = "\x1f"  # joins the tokens of an n-gram key
 LATIN_SPECIFICITY = 7.0  # latin strings have no general frequency here: acronyms in Chinese chat are mostly jargon
@@ -65,6 +67,7 @@ class NgramStats:
     n_tokens: int = 0
     unigrams: Counter = field(default_factory=Counter)
     counts: Counter = field(default_factory=Counter)            # key -> frequency
+    index: NgramIndex | None = None                             # the corpus as arrays (count_ngrams)
 
 
 def clause_spans(tokens: Sequence[str], words: WordTokens | None = None) -> list[tuple[int, int]]:
@@ -83,46 +86,108 @@ def clause_spans(tokens: Sequence[str], words: WordTokens | None = None) -> list
     return spans
 
 
+class NgramIndex:
+    """Every token n-gram (1..max_n tokens) of a corpus as integers, to count and locate them in bulk.
+
+    The docs are laid end to end, a separator (no token) after each. ``ids[p]`` is the id of the
+    token at position ``p``; ``grams[n - 1][p]`` the id of the n tokens starting there (equal ids,
+    equal token sequences). The id of n tokens is the rank of the pair (id of its first n - 1
+    tokens, id of its last) among the pairs that occur, kept sorted in ``pairs[n - 1]``, so a key
+    is found by walking its tokens. Built with numpy: the passes over 1.3 M tokens are sorts and
+    counts of arrays, not Python loops.
+    """
+
+    def __init__(self, docs: Sequence[Sequence[str]], max_n: int) -> None:
+        flat: list[str | None] = []
+        for tokens in docs:
+            flat.extend(tokens)
+            flat.append(None)
+        self.tokens: list[str | None] = list(dict.fromkeys(flat))  # id -> token, first seen first
+        self.vocab = {token: i for i, token in enumerate(self.tokens)}
+        self.ids = np.fromiter(map(self.vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+        self.doc = np.repeat(np.arange(len(docs), dtype=np.int64), [len(tokens) + 1 for tokens in docs])
+        self.n_tokens = len(flat) - len(docs)
+        self.grams = [self.ids]
+        self.pairs: list[np.ndarray] = [np.arange(len(self.tokens), dtype=np.int64)]
+        size = len(self.tokens)
+        for n in range(2, max_n + 1):
+            prefix = self.grams[-1][: len(flat) - n + 1]
+            pairs, inverse = np.unique(prefix * size + self.ids[n - 1:], return_inverse=True)
+            self.pairs.append(pairs)
+            self.grams.append(inverse.reshape(-1))
+
+    def token_flags(self, test: Callable[[str], object]) -> np.ndarray:
+        """``test(token)`` for every token id, as a boolean array (False for the separator)."""
+        return np.fromiter((t is not None and bool(test(t)) for t in self.tokens), dtype=bool, count=len(self.tokens))
+
+    def key_id(self, key: str) -> tuple[int, int] | None:
+        """(n, id) of a key (tokens joined by SEP), or None when it never occurs."""
+        parts = key.split(SEP)
+        if len(parts) > len(self.grams) or any(p not in self.vocab for p in parts):
+            return None
+        gram = self.vocab[parts[0]]
+        for n, part in enumerate(parts[1:], start=2):
+            value = gram * len(self.tokens) + self.vocab[part]
+            pairs = self.pairs[n - 1]
+            at = int(np.searchsorted(pairs, value))
+            if at == len(pairs) or pairs[at] != value:
+                return None
+            gram = at
+        return len(parts), gram
+
+    def key(self, n: int, position: int) -> str:
+        return SEP.join(self.tokens[int(i)] for i in self.ids[position:position + n])
+
+
 def count_ngrams(docs: Sequence[Sequence[str]], max_n: int, max_chars: int, can_edge: set[str] | frozenset[str],
-                 min_freq: int, no_inner: set[str] | frozenset[str] = frozenset()) -> NgramStats:
+                 min_freq: int, no_inner: set[str] | frozenset[str] = frozenset(),
+                 index: NgramIndex | None = None) -> NgramStats:
     """Count candidate n-grams (1..max_n tokens inside a clause whose edge tokens may start/end a term).
 
     ``can_edge`` holds tokens that may NOT be at an edge (stop words), ``no_inner`` tokens
-    that may not be anywhere in an n-gram (的, 和). Unigrams are counted for every word
-    token (PMI needs them). N-grams with latin letters are kept below ``min_freq`` so that
-    their variants (p2p, P2P) can add up.
+    that may not be anywhere in an n-gram (的, 和). A clause is a run of word tokens
+    (clause_spans). An n-gram is counted where its first token is not a stop word, its last is
+    not one (a single token: two characters or latin), none of its tokens is in ``no_inner``
+    and it has at most ``max_chars`` characters. Unigrams are counted for every token (PMI
+    needs them). N-grams with latin letters are kept below ``min_freq`` so that their variants
+    (p2p, P2P) can add up. Keys come in the order they first occur (shorter first at a place).
     """
-    stats = NgramStats()
-    for tokens in docs:
-        stats.n_tokens += len(tokens)
-        stats.unigrams.update(tokens)
-    counts: dict[str, int] = {}
-    get = counts.get
-    stop = can_edge
-    words = WordTokens()
-    for tokens in docs:
-        for start, end in clause_spans(tokens, words):
-            for i in range(start, end):
-                first = tokens[i]
-                if first in stop:
-                    continue
-                chars = len(first)
-                if chars > max_chars or first in no_inner:
-                    continue
-                if len(first) >= 2 or _LATIN.search(first):
-                    counts[first] = get(first, 0) + 1
-                key = first
-                for j in range(i + 1, min(end, i + max_n)):
-                    token = tokens[j]
-                    chars += len(token)
-                    if chars > max_chars or token in no_inner:
-                        break
-                    key = key + SEP + token
-                    if token in stop:
-                        continue
-                    counts[key] = get(key, 0) + 1
-    # keep the frequent ones only
-    stats.counts = Counter({k: c for k, c in counts.items() if c >= min_freq or _LATIN_ANY_WIDTH.search(k)})
+    index = index or NgramIndex(docs, max_n)
+    stats = NgramStats(n_tokens=index.n_tokens)
+    every = np.bincount(index.ids, minlength=len(index.tokens))
+    stats.unigrams = Counter({t: int(c) for t, c in zip(index.tokens, every.tolist()) if t is not None})
+    word = index.token_flags(is_word_token)
+    stop = index.token_flags(lambda t: t in can_edge)
+    inner = index.token_flags(lambda t: t in no_inner)
+    single = index.token_flags(lambda t: len(t) >= 2 or _LATIN.search(t))
+    latin = index.token_flags(_LATIN_ANY_WIDTH.search)
+    chars = np.fromiter((len(t or "") for t in index.tokens), dtype=np.int64, count=len(index.tokens))
+    ids = index.ids
+    found: list[tuple[int, int, str, int]] = []  # (first position, n, key, count)
+    for n in range(1, max_n + 1):
+        m = len(ids) - n + 1
+        last = ids[n - 1:]
+        if n == 1:
+            alive = word[ids] & ~stop[ids] & ~inner[ids]
+            length = chars[ids]
+            has_latin = latin[ids]
+        else:
+            alive = alive[:m] & word[last] & ~inner[last]
+            length = length[:m] + chars[last]
+            has_latin = has_latin[:m] | latin[last]
+        alive &= length <= max_chars
+        counted = alive & (single[ids] if n == 1 else ~stop[last])
+        grams = index.grams[n - 1][counted]
+        if not len(grams):
+            continue
+        uniq, first, count = np.unique(grams, return_index=True, return_counts=True)
+        positions = np.flatnonzero(counted)[first]
+        keep = (count >= min_freq) | has_latin[positions]
+        for position, c in zip(positions[keep].tolist(), count[keep].tolist()):
+            found.append((position, n, index.key(n, position), c))
+    found.sort()
+    stats.counts = Counter({key: c for _p, _n, key, c in found})
+    stats.index = index
     return stats
 
 

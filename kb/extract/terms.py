@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -125,7 +126,7 @@ def statistical_candidates(docs: list[list[str]], messages: list[Msg], rules,
             continue
         keys.add(key)
     # where each kept n-gram occurs, and its neighbours
-    where, left, right = neighbours(docs, keys, s["max_tokens"])
+    where, left, right = neighbours(docs, keys, s["max_tokens"], counted.index)
     cvalues = st.c_values({k: counted.counts[k] for k in keys})
     out: dict[str, Candidate] = {}
     for key in sorted(keys):  # sorted: ties between surfaces are broken the same way in every process
@@ -150,56 +151,60 @@ def statistical_candidates(docs: list[list[str]], messages: list[Msg], rules,
     return out, counted.unigrams, counted.n_tokens
 
 
-def neighbours(docs: Sequence[Sequence[str]], keys: set[str], max_n: int) -> tuple[
+def neighbours(docs: Sequence[Sequence[str]], keys: set[str], max_n: int, index: st.NgramIndex | None = None) -> tuple[
         dict[str, set[int]], dict[str, tuple[list[int], int]], dict[str, tuple[list[int], int]]]:
     """Where each key occurs (doc indices) and its left and right neighbours.
 
     A neighbour is a word token; a doc edge or punctuation counts as a new neighbour each time.
-    Neighbours come back as (counts of the distinct word neighbours, edges), what st.entropy
-    takes. An n-gram grows only while it is the prefix of some key.
+    Neighbours come back as (counts of the distinct word neighbours, first seen first; edges),
+    what st.entropy takes. ``index``: the docs' st.NgramIndex, if count_ngrams built one.
     """
-    prefixes = set()
+    index = index or st.NgramIndex(docs, max_n)
+    word = index.token_flags(st.is_word_token)
+    ids, size = index.ids, len(index.tokens)
+    by_length: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for key in keys:
-        parts = key.split(st.SEP)
-        for n in range(1, len(parts) + 1):
-            prefixes.add(st.SEP.join(parts[:n]))
-    seen: dict[str, tuple[list[int], list[str | None], list[str | None]]] = {}
-    is_word = st.WordTokens()
-    for index, tokens in enumerate(docs):
-        n = len(tokens)
-        for i in range(n):
-            key = tokens[i]
-            if key not in prefixes:
-                continue
-            before = tokens[i - 1] if i > 0 and is_word[tokens[i - 1]] else None
-            j = i
-            while True:
-                if key in keys:
-                    found = seen.get(key)
-                    if found is None:
-                        found = seen[key] = ([], [], [])
-                    found[0].append(index)
-                    found[1].append(before)
-                    found[2].append(tokens[j + 1] if j + 1 < n and is_word[tokens[j + 1]] else None)
-                j += 1
-                if j >= n or j - i >= max_n:
-                    break
-                key = key + st.SEP + tokens[j]
-                if key not in prefixes:
-                    break
-    where, left, right = {}, {}, {}
-    for key, (indices, befores, afters) in seen.items():
-        where[key] = set(indices)
-        left[key] = _neighbour_counts(befores)
-        right[key] = _neighbour_counts(afters)
+        found = index.key_id(key)
+        if found:
+            by_length[found[0]].append((found[1], key))
+    where: dict[str, set[int]] = {}
+    left: dict[str, tuple[list[int], int]] = {}
+    right: dict[str, tuple[list[int], int]] = {}
+    for n, wanted in sorted(by_length.items()):
+        wanted.sort()
+        grams = np.array([g for g, _key in wanted], dtype=np.int64)
+        row_of = np.full(len(index.pairs[n - 1]), -1, dtype=np.int64)
+        row_of[grams] = np.arange(len(grams))
+        rows = row_of[index.grams[n - 1]]
+        positions = np.flatnonzero(rows >= 0)  # in corpus order
+        rows = rows[positions]
+        order = np.argsort(rows, kind="stable")
+        bounds = np.searchsorted(rows[order], np.arange(len(grams) + 1))
+        docs_at = index.doc[positions][order].tolist()
+        before = np.full(len(positions), -1, dtype=np.int64)
+        has = positions > 0
+        before[has] = ids[positions[has] - 1]
+        after = np.full(len(positions), -1, dtype=np.int64)
+        has = positions + n < len(ids)
+        after[has] = ids[positions[has] + n]
+        sides = []
+        for side in (before, after):
+            side = np.where((side >= 0) & word[np.maximum(side, 0)], side, -1)
+            edges = np.bincount(rows[side < 0], minlength=len(grams)).tolist()
+            pairs = rows[side >= 0] * size + side[side >= 0]
+            uniq, first, count = np.unique(pairs, return_index=True, return_counts=True)
+            pair_rows = uniq // size
+            ranked = np.lexsort((first, pair_rows))
+            pair_rows, count = pair_rows[ranked], count[ranked].tolist()
+            cuts = np.searchsorted(pair_rows, np.arange(len(grams) + 1)).tolist()
+            sides.append((edges, count, cuts))
+        bounds = bounds.tolist()
+        for row, (_gram, key) in enumerate(wanted):
+            where[key] = set(docs_at[bounds[row]:bounds[row + 1]])
+            (l_edges, l_count, l_cuts), (r_edges, r_count, r_cuts) = sides
+            left[key] = (l_count[l_cuts[row]:l_cuts[row + 1]], l_edges[row])
+            right[key] = (r_count[r_cuts[row]:r_cuts[row + 1]], r_edges[row])
     return where, left, right
-
-
-def _neighbour_counts(words: list[str | None]) -> tuple[list[int], int]:
-    """Neighbours (None: an edge) -> (counts of each word neighbour, first seen first; edges)."""
-    counts = Counter(words)
-    edges = counts.pop(None, 0)
-    return list(counts.values()), edges
 
 
 # ---------------------------------------------------------------- rules
