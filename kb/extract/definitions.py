@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from kb.rules.literals import may_match
 from kb.store.normalize import term_key
 
 _SENTENCE = re.compile(r"[^。！!？?\n]+[。！!？?]?")
@@ -23,7 +24,10 @@ class DefinitionMatch:
 
 def find_definitions(text: str, rules) -> list[DefinitionMatch]:
     """Every definition pattern match in a text, sentence by sentence."""
-    out = []
+    out: list[DefinitionMatch] = []
+    rules = [rule for rule in rules if may_match(text, getattr(rule, "literals", None))]
+    if not rules:
+        return out
     for sentence in _SENTENCE.findall(text):
         sentence = sentence.strip()
         if len(sentence) < 6:

@@ -28,6 +28,7 @@ from kb.extract import definitions as defs
 from kb.extract import stats as st
 from kb.extract.variants import alias_map, canonical_form
 from kb.nlp import make_doc, new_vocab, parallel, token_offsets
+from kb.rules.literals import may_match
 from kb.store.models import Message
 from kb.store.normalize import term_key
 
@@ -304,8 +305,9 @@ def _match_span(shared: tuple, span: range) -> tuple[list[Hit], dict[str, list[H
                 if name in m.token_rules and (doc[start].text in m.stop or doc[end - 1].text in m.stop):
                     continue  # a token pattern does not make a term of 以后备付金 or 怎么记账
                 token_hits.append((doc[start:end].text, index, name, m.weights[name]))
-    regex_hits = {rule.name: [(match.group(), index, rule.name, rule.weight)
-                              for index in span for match in rule.regex.finditer(messages[index].text)]
+    regex_hits = {rule.name: [(match.group(), index, rule.name, rule.weight) for index in span
+                              if may_match(messages[index].text, rule.literals)
+                              for match in rule.regex.finditer(messages[index].text)]
                   for rule in rules.regex}
     definitions = [(index, match) for index in span
                    for match in defs.find_definitions(messages[index].text, rules.definitions)]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.rules import DEFAULT_RULES_DIR, Problems, load_yaml
+from kb.rules.literals import required_strings
 
 TERMS_FILE = "terms.yaml"
 DEFINITIONS_FILE = "definitions.yaml"
@@ -55,6 +56,7 @@ class RegexRule:
     name: str
     regex: re.Pattern[str]
     weight: float = 1.0
+    literals: frozenset[str] | None = None  # one of them is in every match (kb.rules.literals)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class DefinitionRule:
     name: str
     regex: re.Pattern[str]
     weight: float = 1.0
+    literals: frozenset[str] | None = None  # one of them is in every match (kb.rules.literals)
 
 
 @dataclass(frozen=True)
@@ -260,7 +263,7 @@ def _load_terms(path: Path, problems: Problems) -> dict[str, Any]:
         _keys(path, problems, name, item, {"pattern"})
         compiled = _regex(path, problems, name, item.get("pattern"))
         if compiled is not None:
-            regex.append(RegexRule(name, compiled, _weight(path, problems, name, item)))
+            regex.append(RegexRule(name, compiled, _weight(path, problems, name, item), required_strings(compiled)))
     for name, item in _rules(path, problems, data, "abbreviations", seen):
         _keys(path, problems, name, item, {"term", "aliases"})
         term = item.get("term")
@@ -279,7 +282,8 @@ def _load_definitions(path: Path, problems: Problems) -> tuple[DefinitionRule, .
         _keys(path, problems, name, item, {"pattern"})
         compiled = _regex(path, problems, name, item.get("pattern"), groups=("term", "definition"))
         if compiled is not None:
-            rules.append(DefinitionRule(name, compiled, _weight(path, problems, name, item)))
+            rules.append(DefinitionRule(name, compiled, _weight(path, problems, name, item),
+                                        required_strings(compiled)))
     return tuple(rules)
 
 
