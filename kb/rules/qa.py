@@ -31,8 +31,11 @@ class Pattern:
     regex: re.Pattern[str]
     group: str | None = None  # cues of one group count once: the heaviest that matches
     scope: str = "text"  # "text": anywhere; "last_clause": only after the last ，。；！
+    unless: re.Pattern[str] | None = None  # the rule does not count on a text this matches
 
     def search(self, text: str) -> re.Match[str] | None:
+        if self.unless is not None and self.unless.search(text):
+            return None
         return self.regex.search(text)
 
 
@@ -66,12 +69,13 @@ class QARules:
 
 
 def compile_pattern(name: str, kind: str, patterns: list[str] | tuple[str, ...], weight: float = 1.0,
-                    group: str | None = None, scope: str = "text") -> Pattern:
+                    group: str | None = None, scope: str = "text", unless: str | None = None) -> Pattern:
     """A Pattern from already validated parts (phrases are matched literally)."""
     parts = [re.escape(p) for p in patterns] if kind == "phrase" else [f"(?:{p})" for p in patterns]
     if kind == "phrase":
         parts.sort(key=len, reverse=True)
-    return Pattern(name, kind, tuple(patterns), float(weight), re.compile("|".join(parts)), group, scope)
+    return Pattern(name, kind, tuple(patterns), float(weight), re.compile("|".join(parts)), group, scope,
+                   re.compile(unless) if unless else None)
 
 
 def _number(problems: Problems, path: Path, rule: str, value: Any, *, low: float, high: float | None,
@@ -91,7 +95,8 @@ def _pattern(problems: Problems, path: Path, rule: str, data: Any, *, need_weigh
     if not isinstance(data, dict):
         problems.add(path, rule, f"must be a mapping with kind and patterns, got {type(data).__name__}")
         return None
-    known = {"name", "kind", "patterns", "weight", "group", "scope"} if need_weight else {"name", "kind", "patterns"}
+    known = {"name", "kind", "patterns", "weight", "group", "scope", "unless"} if need_weight \
+        else {"name", "kind", "patterns"}
     for key in sorted(set(data) - known, key=str):
         problems.add(path, rule, f"unknown key {key!r} (expected one of: {', '.join(sorted(known))})")
     kind = data.get("kind")
@@ -133,7 +138,16 @@ def _pattern(problems: Problems, path: Path, rule: str, data: Any, *, need_weigh
     if scope not in SCOPES:
         problems.add(path, rule, f"scope must be one of {', '.join(SCOPES)}, got {scope!r}")
         ok = False
-    return compile_pattern(rule, kind, patterns, weight, group, scope) if ok else None
+    unless = data.get("unless")
+    if unless is not None:
+        try:
+            if not isinstance(unless, str) or not unless or re.compile(unless).search(""):
+                problems.add(path, rule, f"unless must be a regex that does not match the empty text, got {unless!r}")
+                ok = False
+        except re.error as exc:
+            problems.add(path, rule, f"unless {unless!r} is not a valid regex: {exc}")
+            ok = False
+    return compile_pattern(rule, kind, patterns, weight, group, scope, unless) if ok else None
 
 
 def _rule_list(problems: Problems, path: Path, section: str, data: Any, *, need_weight: bool) -> list[Pattern]:

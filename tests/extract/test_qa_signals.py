@@ -45,6 +45,13 @@ def rules():
     ("你们审核商户资质是否需要营业执照", "interrogative"),          # 审核…是否需要: asks
     ("谁能说一说快捷支付的流程", "request"),
     ("群里有玩客户画像风控的朋友吗？", "question_mark"),          # asks for someone who does it: a question
+    ("也就说在做计费的时候只算费对吧", "tag_end"),                 # a tag at the end asks to confirm
+    ("上面说的客户 指的是收单机构的商户对吧", "tag_end"),
+    ("如果有退货退款的情况发生呢", "what_if"),                     # what if …?
+    ("@Dz-京东-产品?是一律由银行发还是自己发呢", "what_if"),      # A or B?
+    ("所以代付能力提供的行必须是这家支付公司的存管行？", "question_mark"),  # 所以… reads as a statement, but ？ ends it
+    ("你们在设计系统的时候，要征收的各种手续费这块有没有什么设计思路啊", "interrogative"),  # 有没有什么 is not 没什么
+    ("这是什么的架构", "interrogative"),                           # 什么的 + noun: what kind of
 ])
 def test_question_cues(rules, text, cue):
     found = detect_question(text, rules)
@@ -126,9 +133,25 @@ def test_exclusions(rules, text, exclusion):
     "强行支付宝的场景太弱了，能走微信支付还是走微信吧",         # advice ending in 吧
     "共享手机号就可以 当然这个库如何使用权重多大这些根据个人喜好",  # 如何 … 根据: "it depends"
     "盗刷首先可以确定是风控有问题?这个支付风险分类不一定准确，不过是我个人的理解。",  # hedged opinion
+    "但是垂直化感觉还是要支付公司来做呢",                       # 还是: "still", an opinion
+    "如果是方案2的话，T+1日出金的时候感觉少了一些保障呢",     # an opinion, not "what if"
+    "支付宝的订单什么的都是前端传的",                           # 什么的: "and such"
 ])
 def test_not_questions(rules, text):
     assert detect_question(text, rules) is None
+
+
+def test_a_hedged_tag_is_not_a_tag_question(rules):
+    tag_end = next(c for c in rules.cues if c.name == "tag_end")
+    assert tag_end.search("指的是收单机构的商户对吧")
+    assert not tag_end.search("不知道我理解的清算流程对不对")   # I wonder whether: the hedge counts as doubt only
+    assert not tag_end.search("大家总得有个盼头是不是")
+
+
+def test_thanks_with_a_question_mark_is_not_a_question_even_about_a_term(rules):
+    """A final ？ lifts statement_use (所以…？ asks), but not thanks_use: 感谢分享？ only thanks."""
+    assert detect_question("感谢分享？", rules, has_term=True) is None
+    assert detect_question("所以代付的行必须是存管行？", rules, has_term=True) is not None
 
 
 def test_term_mention_is_payment_content(rules):

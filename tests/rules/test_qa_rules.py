@@ -46,6 +46,8 @@ def cue(data, name):
     (lambda d: cue(d, "request").update(weight=3), "request", "must be between -1 and 1"),
     (lambda d: cue(d, "request").pop("weight"), "request", "weight is missing"),
     (lambda d: cue(d, "request").update(colour="red"), "request", "unknown key 'colour'"),
+    (lambda d: cue(d, "statement_use").update(unless="[?"), "statement_use", "is not a valid regex"),
+    (lambda d: cue(d, "statement_use").update(unless="x*"), "statement_use", "does not match the empty text"),
     (lambda d: d["question"]["cues"].append(dict(cue(d, "request"))), "request", "duplicate rule name"),
     (lambda d: d["question"]["exclusions"][0].pop("name"), "question.exclusions[1]", "name is missing"),
     (lambda d: d["question"].update(threshold="high"), "question.threshold", "must be a number"),
@@ -72,6 +74,14 @@ def test_every_problem_is_reported_at_once(tmp_path):
         load_qa_rules(write(tmp_path, mutate(change)))
     assert {p.rule for p in info.value.problems} == {"question_mark", "request", "linking.weights.thanks"}
     assert "3 problem(s)" in str(info.value.message)
+
+
+def test_unless_keeps_a_rule_off_the_texts_it_matches(tmp_path):
+    def change(d):
+        cue(d, "request").update(unless="^不")
+    rules = load_qa_rules(write(tmp_path, mutate(change)))
+    request = next(c for c in rules.cues if c.name == "request")
+    assert request.search("请教一下清算的流程") and not request.search("不请教了")
 
 
 def test_yaml_syntax_error_has_its_line(tmp_path):
