@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,10 +42,10 @@ from kb.eval.align import (
     normalize,
 )
 from kb.eval.digests import Digest, read_digests
-from kb.extract.qa_signals import detect_question, excluded_by
-from kb.rules.qa import load_qa_rules
 from kb.store.models import Alias, Mention, Message, QAAnswer, QAPair, Source, Term
 from kb.store.normalize import term_key
+
+Explain = Callable[[str, bool], str]  # (message text, mentions a term) -> why it is no pair's question
 
 _YES_NO = frozenset("是的 对的 可以 不可以 没有 不是 不行 不能 不会 好的 有的 是啊 对啊 嗯嗯 可以的 不用".split())
 _RESTATED = re.compile(r"^\s*问题?[:：].*?回答[:：]", re.S)  # a question restated with its answer
@@ -129,15 +130,21 @@ def evaluate(
     shift: int = 0,
     min_similarity: float = MIN_SIMILARITY,
     margin: float = MARGIN,
+    explain: Explain | None = None,
 ) -> EvalReport:
-    """Read the digests, align them to the logs, and score the database against them."""
+    """Read the digests, align them to the logs, and score the database against them.
+
+    ``explain(text, mentions_a_term)`` says why an aligned message is no pair's question (kb eval
+    passes the Q&A extractor's reading, kb.extract.qa_signals.why_unpaired); without it the
+    reason is just "no pair".
+    """
     digests = read_digests(digests_folder)
     report = align_folders(digests, logs_folder, window=window, shift=shift, min_similarity=min_similarity,
                            margin=margin)
-    return score(engine, digests, report)
+    return score(engine, digests, report, explain)
 
 
-def score(engine: Engine, digests: list[Digest], report: AlignmentReport) -> EvalReport:
+def score(engine: Engine, digests: list[Digest], report: AlignmentReport, explain: Explain | None = None) -> EvalReport:
     """Score the database's Q&A pairs and terms against aligned digests."""
     aligned = report.aligned
     by_form: dict[str, dict[str, int]] = defaultdict(lambda: {"questions": 0, "aligned": 0})
@@ -152,7 +159,7 @@ def score(engine: Engine, digests: list[Digest], report: AlignmentReport) -> Eva
         log_files=report.log_files, log_messages=report.log_messages, matched_in_db=0, pairs_in_db=0,
         qa_recalled=0, answers_expected=0, answers_agreed=0, keywords=0, keywords_found=0, terms_in_db=0,
     )
-    _score_qa(engine, aligned, result)
+    _score_qa(engine, aligned, result, explain)
     _score_keywords(engine, digests, result)
     return result
 
@@ -209,7 +216,7 @@ class _Messages:
         return found
 
 
-def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport) -> None:
+def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport, explain: Explain | None) -> None:
     with engine.connect() as conn:
         pairs = {question_id: pair_id for pair_id, question_id in conn.execute(select(QAPair.id, QAPair.question_id))}
         answers: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -252,7 +259,8 @@ def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport) -> N
             said = a.question.answer_text.replace("\n", " / ")[:80]
             result.answer_misses.append(Miss(a.digest, a.question.label, a.question.text, first.where, f"→ {shown}",
                                              a.similarity, f"answer differs; the digest says: {said}"))
-    _explain_no_pair(engine, unpaired)
+    if explain is not None:
+        _explain_no_pair(engine, unpaired, explain)
 
 
 def _contained(text: str, digest_answer: frozenset[str], first_line: str) -> bool:
@@ -278,28 +286,16 @@ def _nearest_pair(db: _Messages, row: _Row, pairs: dict[int, int]) -> str | None
     return None
 
 
-def _explain_no_pair(engine: Engine, unpaired: list[tuple[Miss, _Row]]) -> None:
-    """Say why each aligned message is no pair's question, as the question rules (rules/qa.yaml) read
-    it: no question cue, an exclusion, no payment content, or a question no later message was linked to."""
+def _explain_no_pair(engine: Engine, unpaired: list[tuple[Miss, _Row]], explain: Explain) -> None:
+    """Say why each aligned message is no pair's question (``explain(text, mentions_a_term)``)."""
     if not unpaired:
         return
-    rules = load_qa_rules()
     ids = [row.id for _miss, row in unpaired]
     with engine.connect() as conn:
         mentioned = {mid for chunk in range(0, len(ids), 500) for mid in conn.scalars(
             select(Mention.message_id).where(Mention.message_id.in_(ids[chunk:chunk + 500])).distinct())}
     for miss, row in unpaired:
-        text = row.text or ""
-        exclusion = excluded_by(text, rules)
-        if exclusion:
-            why = f"excluded ({exclusion})"
-        elif detect_question(text, rules, has_term=row.id in mentioned) is not None:
-            why = "a question, but no answer was linked"
-        elif detect_question(text, rules, has_term=True) is not None:
-            why = "no payment content (no term, no payment word)"
-        else:
-            why = "no question cue"
-        miss.reason = f"no pair: {why}"
+        miss.reason = f"no pair: {explain(row.text or '', row.id in mentioned)}"
 
 
 def _miss(a: Alignment, reason: str, nearest: str | None = None) -> Miss:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.ingest.nickname import split_nickname
+from kb.store.nickname import split_nickname
 from kb.rules.qa import QARules
 
 _EMOJI = re.compile(r"\[[^\[\]]{1,8}\]")
@@ -155,6 +155,19 @@ def question_like(text: str, rules: QARules, mentions: list[str] | tuple[str, ..
     """Whether a reply asks something itself: a question mark or a final 吗/么 (hedges like 吧 do not count)."""
     body = clean(text, mentions)
     return any(rule.name in ASKING_CUES and rule.search(body) for rule in rules.cues)
+
+
+def why_unpaired(text: str, rules: QARules, has_term: bool) -> str:
+    """Why a message is no pair's question, as the question rules read it: an exclusion, no question
+    cue, no payment content, or a question that no later message was linked to (for kb eval)."""
+    exclusion = excluded_by(text, rules)
+    if exclusion:
+        return f"excluded ({exclusion})"
+    if detect_question(text, rules, has_term=has_term) is not None:
+        return "a question, but no answer was linked"
+    if detect_question(text, rules, has_term=True) is not None:
+        return "no payment content (no term, no payment word)"
+    return "no question cue"
 
 
 def excluded_by(text: str, rules: QARules) -> str | None:

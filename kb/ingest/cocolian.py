@@ -24,7 +24,7 @@ from typing import TypedDict
 
 from kb.errors import InputError, NotAChatLog
 from kb.ingest.decode import UndecodableError, decode, normalize_newlines, strip_controls, unescape
-from kb.ingest.nickname import split_nickname
+from kb.store.nickname import split_nickname
 
 # Matched after a newline (a literal prefix keeps the scan fast), on text without trailing spaces.
 HEADER = re.compile(r"\n> ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:[ \t\u3000]+([^\n]*))?(?=\n|$)")

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from kb.eval.align import align_folders
 from kb.eval.digests import parse_digest, read_digests
 from kb.eval.score import evaluate, score
+from kb.extract.qa_signals import why_unpaired
+from kb.rules.qa import load_qa_rules
 from kb.ingest import discover, ingest
 from kb.store.models import Alias, Message, QAAnswer, QAPair, Source, Term
 
@@ -51,7 +53,8 @@ def test_qa_recall_and_answer_agreement(engine, digests, logs):
     ingest(engine, discover([logs]))
     _pair(engine, (PROD, 11), (PROD, 15), (PROD, 19))  # Q1 with the two answer messages the digest merged
     _pair(engine, (ARCH, 7), (ARCH, 15))  # 跨境 Q1, but linked to an unrelated answer
-    report = evaluate(engine, digests, logs)
+    rules = load_qa_rules()
+    report = evaluate(engine, digests, logs, explain=lambda text, has_term: why_unpaired(text, rules, has_term))
     assert report.matched_in_db == 3
     assert (report.qa_recalled, report.aligned_questions, report.qa_recall) == (2, 3, 0.6667)
     assert (report.answers_agreed, report.answers_expected, report.answer_agreement) == (1, 2, 0.5)
@@ -59,6 +62,7 @@ def test_qa_recall_and_answer_agreement(engine, digests, logs):
     assert [(m.label, m.reason.split(";")[0]) for m in report.answer_misses] == [("Q1", "answer differs")]
     assert report.misses[0].nearest_pair is not None  # the Q1 pair a few messages earlier
     assert report.misses[0].reason == "no pair: no question cue"  # the digest merged a statement with the question after it
+    assert evaluate(engine, digests, logs).misses[0].reason == "no pair"  # without an explanation
 
 
 def test_the_pair_question_may_be_elsewhere_in_the_same_burst(engine, tmp_path):

@@ -1,10 +1,10 @@
-"""kb.ingest.nickname: name, organisation, role and city from a WeChat nickname."""
+"""kb.store.nickname: name, organisation, role and city from a WeChat nickname."""
 
 from __future__ import annotations
 
 import pytest
 
-from kb.ingest.nickname import split_nickname
+from kb.store.nickname import split_nickname
 
 # (nickname as written, name, org, role, city); all taken from the shapes found in the corpus
 NICKNAMES = [
