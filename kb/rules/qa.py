@@ -139,14 +139,18 @@ def _pattern(problems: Problems, path: Path, rule: str, data: Any, *, need_weigh
         problems.add(path, rule, f"scope must be one of {', '.join(SCOPES)}, got {scope!r}")
         ok = False
     unless = data.get("unless")
-    if unless is not None:
-        try:
-            if not isinstance(unless, str) or not unless or re.compile(unless).search(""):
-                problems.add(path, rule, f"unless must be a regex that does not match the empty text, got {unless!r}")
-                ok = False
-        except re.error as exc:
-            problems.add(path, rule, f"unless {unless!r} is not a valid regex: {exc}")
+    if "unless" in data:
+        if not isinstance(unless, str) or not unless:
+            problems.add(path, rule, f"unless must be one regular expression (a non-empty string), got {unless!r}")
             ok = False
+        else:
+            try:
+                if re.compile(unless).search(""):
+                    problems.add(path, rule, f"unless {unless!r} matches the empty text (so the cue would never count)")
+                    ok = False
+            except re.error as exc:
+                problems.add(path, rule, f"unless {unless!r} is not a valid regex: {exc}")
+                ok = False
     return compile_pattern(rule, kind, patterns, weight, group, scope, unless) if ok else None
 
 
