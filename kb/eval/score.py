@@ -48,7 +48,8 @@ from kb.store.normalize import term_key
 Explain = Callable[[str, bool], str]  # (message text, mentions a term) -> why it is no pair's question
 
 _YES_NO = frozenset("是的 对的 可以 不可以 没有 不是 不行 不能 不会 好的 有的 是啊 对啊 嗯嗯 可以的 不用".split())
-_RESTATED = re.compile(r"^\s*问题?[:：].*?回答[:：]", re.S)  # a question restated with its answer
+# a question restated with its answer: 问题：… 回答：…, or …？ 答：…
+_RESTATED = re.compile(r"^\s*问题?[:：].*?回答[:：]|^.{4,}?[？?吗呢么]\s*答\s*[:：]", re.S)
 
 BURST_MESSAGES = 3
 BURST_SECONDS = 180
@@ -267,7 +268,7 @@ def _contained(text: str, digest_answer: frozenset[str], first_line: str) -> boo
     """Whether an extracted answer is (mostly) in the digest's answer: most of its bigrams are, or,
     for a reply too short for that (都稳定, 2号令), it is the answer's first line, the direct answer
     digest editors write first, and says more than yes or no (是的, 可以 from anyone would agree).
-    Of a restated "问题：… 回答：…" message only the answer counts."""
+    Of a restated "问题：… 回答：…" (or "…？ 答：…") message only the answer counts."""
     text = _RESTATED.sub("", text)
     message = grams(text)
     if len(message) < ANSWER_MIN_GRAMS:

@@ -147,6 +147,7 @@ def test_report_json_has_the_documented_keys(engine, digests, logs):
     ("好", "好", False),                                          # one character says nothing
     ("问题：会员的黑白灰名单机制是在支付会员系统中么 回答：这个在风控和会员体系中都有",
      "这个在风控和会员体系中都有", True),                         # a restated message: its answer part
+    ("分库分表用的是什么技术和框架？　答：自主设计开发，按卡号分表", "自主设计开发，按卡号分表", True),  # …？ 答：…
     ("@程琳-杉德支付pm-上海?支付类型吧，毕竟信用卡不能用于转账等",
      "支付类型吧，毕竟信用卡不能用于转账等\n去看看官方接口文档吧", True),  # after the export's "@name?"
     ("银联和网联的清算时间不同", "卡bin可以区分卡类型是借记还是贷记", False),

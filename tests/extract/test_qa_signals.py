@@ -470,6 +470,19 @@ def test_a_restated_question_may_span_lines(rules):
     assert (0, {"restated"}) in pairs_of(messages, rules)[0]
 
 
+def test_a_speaker_answering_the_audience_restates_each_question(rules):
+    """A talk's Q&A in the chat: the speaker copies a question and writes 答： after it."""
+    messages = chat(
+        ("19:52:00", "小林-蓝海支付", "分库分表用的是什么技术和框架？"),
+        ("19:52:30", "阿杰", "备中心也处理用户请求吗"),
+        ("19:55:00", "老周-星河银行", "分库分表用的是什么技术和框架？　答：自主设计开发，按卡号分表"),
+    )
+    found = pairs_of(messages, rules)
+    assert (2, {"restated"}) in found[2]
+    assert 2 in [a for a, _ in found[0]]                     # it answers the question it copies
+    assert not detect_question("答：不是", rules)               # 答： alone restates nothing
+
+
 @pytest.mark.parametrize("text", [
     "后面发现多付了还得找下游要回来",     # 后面…发现: not a promise to send something later
     "在发下单请求时带上商户号",           # 在发下单: not "send it again"
