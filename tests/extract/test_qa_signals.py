@@ -49,6 +49,10 @@ def rules():
     ("上面说的客户 指的是收单机构的商户对吧", "tag_end"),
     ("如果有退货退款的情况发生呢", "what_if"),                     # what if …?
     ("如果不是支付数据，是业务数据呢", "what_if"),
+    ("各位，认证支付和快捷支付到底有什么区别啊，我看用户填写的信息是一样的", "difference"),  # not only last
+    ("贷款分期  的手续咋处理的", "what_noun"),
+    ("今天客户收到银联代付过来的款项，入账即冻结，什么情况啊", "interrogative"),
+    ("@北京一张泽雄 有没有会计系统和账务系统设计文档，参考一下", "request"),
     ("@Dz-京东-产品?是一律由银行发还是自己发呢", "what_if"),      # A or B?
     ("所以代付能力提供的行必须是这家支付公司的存管行？", "question_mark"),  # 所以… reads as a statement, but ？ ends it
     ("你们在设计系统的时候，要征收的各种手续费这块有没有什么设计思路啊", "interrogative"),  # 有没有什么 is not 没什么
@@ -151,6 +155,10 @@ def test_not_questions(rules, text):
     "所以还是要看银行怎么处理 ?",                               # a free-standing ? is a lost emoji
     "以上是我今天的分享，纯个人意见，不代表单位。看看大家还有没有什么问题。",  # a talk's closing call
     "感谢分享？",                                               # thanks, a ？ after it
+    "快捷支付和协议支付其实没什么区别",                         # no difference: a statement
+    "不过因为pos硬件的问题，受理环境不怎么好",                  # 不怎么: "not very"
+    "我这边是凭证和业务单号分开 什么情况都能做到防重",          # 什么情况都: whatever
+    "APP内我还没见过支付宝的这个接口，改天研究一下看看咋用~",  # 看看咋用: will see how
 ])
 def test_statements_about_terms_are_not_questions(rules, text):
     """Statements that mention a term (so have payment content) and still ask nothing."""
