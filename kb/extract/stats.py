@@ -180,7 +180,7 @@ def count_ngrams(docs: Sequence[Sequence[str]], max_n: int, max_chars: int, can_
         grams = index.grams[n - 1][counted]
         if not len(grams):
             continue
-        uniq, first, count = np.unique(grams, return_index=True, return_counts=True)
+        _distinct, first, count = np.unique(grams, return_index=True, return_counts=True)
         positions = np.flatnonzero(counted)[first]
         keep = (count >= min_freq) | has_latin[positions]
         for position, c in zip(positions[keep].tolist(), count[keep].tolist()):

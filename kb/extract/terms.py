@@ -166,7 +166,7 @@ def neighbours(docs: Sequence[Sequence[str]], keys: set[str], max_n: int, index:
     by_length: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for key in keys:
         found = index.key_id(key)
-        if found:
+        if found and found[0] <= max_n:  # an index built for longer n-grams finds no more than max_n
             by_length[found[0]].append((found[1], key))
     where: dict[str, set[int]] = {}
     left: dict[str, tuple[list[int], int]] = {}
@@ -193,16 +193,16 @@ def neighbours(docs: Sequence[Sequence[str]], keys: set[str], max_n: int, index:
             side = np.where((side >= 0) & word[np.maximum(side, 0)], side, -1)
             edges = np.bincount(rows[side < 0], minlength=len(grams)).tolist()
             pairs = rows[side >= 0] * size + side[side >= 0]
-            uniq, first, count = np.unique(pairs, return_index=True, return_counts=True)
-            pair_rows = uniq // size
+            distinct, first, count = np.unique(pairs, return_index=True, return_counts=True)
+            pair_rows = distinct // size
             ranked = np.lexsort((first, pair_rows))
             pair_rows, count = pair_rows[ranked], count[ranked].tolist()
             cuts = np.searchsorted(pair_rows, np.arange(len(grams) + 1)).tolist()
             sides.append((edges, count, cuts))
         bounds = bounds.tolist()
+        (l_edges, l_count, l_cuts), (r_edges, r_count, r_cuts) = sides
         for row, (_gram, key) in enumerate(wanted):
             where[key] = set(docs_at[bounds[row]:bounds[row + 1]])
-            (l_edges, l_count, l_cuts), (r_edges, r_count, r_cuts) = sides
             left[key] = (l_count[l_cuts[row]:l_cuts[row + 1]], l_edges[row])
             right[key] = (r_count[r_cuts[row]:r_cuts[row + 1]], r_edges[row])
     return where, left, right

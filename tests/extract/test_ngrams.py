@@ -104,3 +104,10 @@ def test_neighbours_equal_a_brute_force_count_on_random_docs(seed):
             counts = Counter(seen)  # first seen first, as entropy sums them
             edges = counts.pop(None, 0)
             assert got == (list(counts.values()), edges), key
+
+
+def test_neighbours_find_no_key_longer_than_max_n_even_with_a_longer_index():
+    docs = [["小额", "支付", "系统"]] * 3
+    index = st.NgramIndex(docs, 4)
+    where, _left, _right = neighbours(docs, {"小额\x1f支付\x1f系统", "小额\x1f支付"}, max_n=2, index=index)
+    assert set(where) == {"小额\x1f支付"}
