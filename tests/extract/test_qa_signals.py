@@ -65,6 +65,9 @@ def test_question_cues(rules, text, cue):
 
 
 @pytest.mark.parametrize("text, exclusion", [
+    ("群里有爱奇艺的哥们吗", "roll_call"),
+    ("他在漕河泾桂林路地铁站哪里", "social"),
+    ("哪个公司唱歌给翻倍？", "social"),
     ("大家早上好", "greeting"),
     ("欢迎新朋友入群，请修改昵称为 昵称-公司-岗位-城市。", "greeting"),
     ("有人在吗？", "roll_call"),
