@@ -19,16 +19,21 @@ def _cite(message: dict) -> str:
 @click.option("--group", help="Only this chat group (e.g. proddev).")
 @click.option("--min-score", type=click.FloatRange(0, 1), help="Only pairs scoring at least this (0..1).")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many pairs.")
+@click.option("--sample", type=click.IntRange(min=1), metavar="N",
+              help="N pairs at random among those that match (instead of the first ones), to judge precision.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --sample: the same seed, the same pairs.")
 @db_option
 def qa_command(term: str | None, dates: str | None, group: str | None, min_score: float | None, limit: int,
-               db_url: str) -> None:
+               sample: int | None, seed: int, db_url: str) -> None:
     """List question-and-answer pairs found in the chat, each citing group, date, time and speaker.
 
     Example: kb qa --term 资金池 --date 2017-05-01..2017-06-30
+    (or kb qa --sample 100 --seed 7 to read a random sample of all pairs)
     """
     from kb.extract.qa_query import list_pairs
 
-    pairs = list_pairs(open_db(db_url), term=term, dates=dates, group=group, min_score=min_score, limit=limit)
+    pairs = list_pairs(open_db(db_url), term=term, dates=dates, group=group, min_score=min_score, limit=limit,
+                       sample=sample, seed=seed)
     if not pairs:
         console.print("No Q&A pairs match: run kb extract first, or widen the filters.")
         return
@@ -44,4 +49,7 @@ def qa_command(term: str | None, dates: str | None, group: str | None, min_score
             console.print(f"  [green]A[/green] [cyan]{escape(_cite(answer))}[/cyan] ({answer['score']:.2f})")
             console.print(f"    {escape(answer['text'])}")
         console.print()
-    console.print(f"{len(pairs)} pair(s)" + (f" (limit {limit})" if len(pairs) == limit else ""))
+    if sample:
+        console.print(f"{len(pairs)} pair(s) drawn at random (--seed {seed})")
+    else:
+        console.print(f"{len(pairs)} pair(s)" + (f" (limit {limit})" if len(pairs) == limit else ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 from typing import Any
 
@@ -62,9 +63,14 @@ def _message(row: Any) -> dict[str, Any]:
 
 
 def list_pairs(engine: Engine, *, term: str | None = None, dates: str | None = None, group: str | None = None,
-               min_score: float | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+               min_score: float | None = None, limit: int | None = None, sample: int | None = None,
+               seed: int = 0) -> list[dict[str, Any]]:
     """Q&A pairs in chat order, each {"id", "question", "answers", "terms", "score"} (question and answers
-    as {"group", "date", "time", "speaker", "text"}, the shape of the JSON export)."""
+    as {"group", "date", "time", "speaker", "text"}, the shape of the JSON export).
+
+    ``sample``: that many pairs drawn at random among those matching (the same ones for the same
+    ``seed`` and database), to judge precision by reading them; ``limit`` does not apply then.
+    """
     start, end = parse_dates(dates)
     m = Message.__table__.c
     fields = (m.id, m.group, m.date, m.time, m.speaker, m.text)
@@ -83,9 +89,12 @@ def list_pairs(engine: Engine, *, term: str | None = None, dates: str | None = N
         if min_score is not None:
             query = query.where(QAPair.score >= min_score)
         query = query.order_by(m.date, m.group, m.time, m.id)
-        if limit:
+        if limit and not sample:
             query = query.limit(limit)
         pairs = conn.execute(query).all()
+        if sample:
+            drawn = set(random.Random(seed).sample(sorted(p.pair_id for p in pairs), min(sample, len(pairs))))
+            pairs = [p for p in pairs if p.pair_id in drawn]
         if not pairs:
             return []
         wanted = [p.pair_id for p in pairs]

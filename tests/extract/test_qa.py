@@ -144,6 +144,16 @@ def test_list_filters(chat_db):
     assert list_pairs(chat_db, min_score=1.01) == []
 
 
+def test_a_random_sample_is_drawn_among_the_matching_pairs_and_repeats_with_its_seed(chat_db):
+    extract_qa(chat_db)
+    every = [p["id"] for p in list_pairs(chat_db)]
+    one = list_pairs(chat_db, sample=1, seed=3)
+    assert len(one) == 1 and one[0]["id"] in every and one == list_pairs(chat_db, sample=1, seed=3)
+    assert {p["id"] for seed in range(20) for p in list_pairs(chat_db, sample=1, seed=seed)} == set(every)
+    assert [p["id"] for p in list_pairs(chat_db, sample=10, limit=1)] == every  # all of them, in chat order
+    assert list_pairs(chat_db, sample=5, group="other") == []
+
+
 @pytest.mark.parametrize("text, expected", [
     ("2017-05-23", (dt.date(2017, 5, 23), dt.date(2017, 5, 23))),
     ("2017-05-01..2017-05-31", (dt.date(2017, 5, 1), dt.date(2017, 5, 31))),
