@@ -65,6 +65,7 @@ def test_question_cues(rules, text, cue):
 
 
 @pytest.mark.parametrize("text, exclusion", [
+    ("还敢用个人银行账户收款？危险！！", "rhetorical"),
     ("群里有爱奇艺的哥们吗", "roll_call"),
     ("他在漕河泾桂林路地铁站哪里", "social"),
     ("哪个公司唱歌给翻倍？", "social"),
@@ -158,6 +159,8 @@ def test_not_questions(rules, text):
     "所以还是要看银行怎么处理 ?",                               # a free-standing ? is a lost emoji
     "以上是我今天的分享，纯个人意见，不代表单位。看看大家还有没有什么问题。",  # a talk's closing call
     "感谢分享？",                                               # thanks, a ？ after it
+    "结束了，大家有什么问题可以沟通支付清算的流程。",            # a talk's closing call
+    "我刚下班在地铁上说话不方便，关于聚合支付大家可以提问",     # an invitation to ask
     "快捷支付和协议支付其实没什么区别",                         # no difference: a statement
     "不过因为pos硬件的问题，受理环境不怎么好",                  # 不怎么: "not very"
     "我这边是凭证和业务单号分开 什么情况都能做到防重",          # 什么情况都: whatever
