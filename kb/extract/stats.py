@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +116,11 @@ class NgramIndex:
             self.pairs.append(pairs)
             self.grams.append(inverse.reshape(-1))
 
+    @cached_property
+    def words(self) -> np.ndarray:
+        """is_word_token of every token id (count_ngrams and the neighbours pass both need it)."""
+        return self.token_flags(is_word_token)
+
     def token_flags(self, test: Callable[[str], object]) -> np.ndarray:
         """``test(token)`` for every token id, as a boolean array (False for the separator)."""
         return np.fromiter((t is not None and bool(test(t)) for t in self.tokens), dtype=bool, count=len(self.tokens))
@@ -156,7 +161,7 @@ def count_ngrams(docs: Sequence[Sequence[str]], max_n: int, max_chars: int, can_
     stats = NgramStats(n_tokens=index.n_tokens)
     every = np.bincount(index.ids, minlength=len(index.tokens))
     stats.unigrams = Counter({t: int(c) for t, c in zip(index.tokens, every.tolist()) if t is not None})
-    word = index.token_flags(is_word_token)
+    word = index.words
     stop = index.token_flags(lambda t: t in can_edge)
     inner = index.token_flags(lambda t: t in no_inner)
     single = index.token_flags(lambda t: len(t) >= 2 or _LATIN.search(t))

@@ -161,7 +161,7 @@ def neighbours(docs: Sequence[Sequence[str]], keys: set[str], max_n: int, index:
     what st.entropy takes. ``index``: the docs' st.NgramIndex, if count_ngrams built one.
     """
     index = index or st.NgramIndex(docs, max_n)
-    word = index.token_flags(st.is_word_token)
+    word = index.words
     ids, size = index.ids, len(index.tokens)
     by_length: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for key in keys:

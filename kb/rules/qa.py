@@ -113,15 +113,10 @@ def _pattern(problems: Problems, path: Path, rule: str, data: Any, *, need_weigh
                 problems.add(path, rule, f"pattern {index + 1} must be a non-empty string, got {pattern!r}")
                 ok = False
             elif kind == "regex":
-                try:
-                    compiled = re.compile(pattern)
-                except re.error as exc:
-                    problems.add(path, rule, f"pattern {index + 1} {pattern!r} is not a valid regex: {exc}")
+                problem = _regex_problem(f"pattern {index + 1} {pattern!r}", pattern)
+                if problem:
+                    problems.add(path, rule, problem)
                     ok = False
-                else:
-                    if compiled.search(""):
-                        problems.add(path, rule, f"pattern {index + 1} {pattern!r} matches the empty text")
-                        ok = False
     weight = 1.0
     if need_weight:
         if "weight" not in data:
@@ -140,18 +135,21 @@ def _pattern(problems: Problems, path: Path, rule: str, data: Any, *, need_weigh
         ok = False
     unless = data.get("unless")
     if "unless" in data:
-        if not isinstance(unless, str) or not unless:
-            problems.add(path, rule, f"unless must be one regular expression (a non-empty string), got {unless!r}")
+        problem = (_regex_problem(f"unless {unless!r}", unless) if isinstance(unless, str) and unless else
+                   f"unless must be one regular expression (a non-empty string), got {unless!r}")
+        if problem:
+            problems.add(path, rule, problem)
             ok = False
-        else:
-            try:
-                if re.compile(unless).search(""):
-                    problems.add(path, rule, f"unless {unless!r} matches the empty text (so the cue would never count)")
-                    ok = False
-            except re.error as exc:
-                problems.add(path, rule, f"unless {unless!r} is not a valid regex: {exc}")
-                ok = False
     return compile_pattern(rule, kind, patterns, weight, group, scope, unless) if ok else None
+
+
+def _regex_problem(label: str, pattern: str) -> str | None:
+    """What is wrong with a rule's regular expression (``label`` names it in the message), if anything."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        return f"{label} is not a valid regex: {exc}"
+    return f"{label} matches the empty text" if compiled.search("") else None
 
 
 def _rule_list(problems: Problems, path: Path, section: str, data: Any, *, need_weight: bool) -> list[Pattern]:
