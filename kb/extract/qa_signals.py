@@ -312,8 +312,12 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     aliases = aliases or {}
     questions: dict[int, Question] = {}
     restated: set[int] = set()  # 问题：… 回答：… messages: a question and its own answer, and maybe another's
+    # The export sometimes repeats a message under the speaker's second nickname (same time, same
+    # text): the copy is neither a question (its pair would repeat the first's) nor an answer.
+    repeated = {i for i in range(1, n) if messages[i].text == messages[i - 1].text
+                and messages[i].time == messages[i - 1].time}
     for i, m in enumerate(messages):
-        if m.kind in ("text", "quote"):
+        if m.kind in ("text", "quote") and i not in repeated:
             context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
                                if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
             found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
@@ -327,9 +331,8 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     quoted = {i: find_quoted(messages, i) for i, m in enumerate(messages) if m.kind == "quote" and m.quoted_text}
     grams = [m.grams for m in messages]
     non_answer = [m.kind not in ("text", "quote", "link") or is_non_answer(m.text, rules, m.mentions) for m in messages]
-    for i in range(1, n):  # the export sometimes repeats a message under a second nickname
-        if messages[i].text == messages[i - 1].text and messages[i].time == messages[i - 1].time:
-            non_answer[i] = True
+    for i in repeated:
+        non_answer[i] = True
 
     # A turn: consecutive question messages by one speaker (only their own messages between); they share answers.
     turn_of: dict[int, int] = {}

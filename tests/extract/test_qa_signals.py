@@ -520,3 +520,18 @@ def test_a_new_question_between_ends_a_continuation(rules):
     found = pairs_of(messages, rules)
     assert [a for a, _ in found[0]] == [1]
     assert [a for a, _ in found[3]] == [4]
+
+
+def test_a_message_the_export_repeats_under_a_second_nickname_makes_one_pair(rules):
+    # WeChat's export sometimes writes a message twice, at the same second, under the speaker's own
+    # nickname and under the one they go by in the group: one question, one pair, and the copy is
+    # no answer either.
+    messages = chat(
+        ("10:44:20", "李秀刚", "云账户跟公司结算，也是0.6%的税吗？"),
+        ("10:44:20", "李秀刚-厦门投融汇CTO", "云账户跟公司结算，也是0.6%的税吗？"),
+        ("10:45:07", "邹永强-云账户", "也是的。我们有客户是招了一批外卖骑手，跟外卖平台合作的"),
+        ("10:45:07", "Yongqiang", "也是的。我们有客户是招了一批外卖骑手，跟外卖平台合作的"),
+    )
+    found = pairs_of(messages, rules)
+    assert list(found) == [0]
+    assert [a for a, _ in found[0]] == [2]
