@@ -318,9 +318,11 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 and messages[i].time == messages[i - 1].time}
     for i, m in enumerate(messages):
         if m.kind in ("text", "quote") and i not in repeated:
-            context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
-                               if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
-            found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
+            found = None
+            if not in_monologue(messages, i, rules):
+                context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
+                                   if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
+                found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
             if rules.restated is not None and rules.restated.search(m.text) and not excluded_by(m.text, rules):
                 restated.add(i)
                 found = found or Question(1.0, ["restated"])  # whatever the question's wording
@@ -476,6 +478,19 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         if score >= rules.min_pair_score and (qscore >= rules.strong_question or supported):
             pairs.append(Pair(messages[qi], qscore, questions[qi].cues, answers, score))
     return pairs
+
+
+def in_monologue(messages: list[Msg], index: int, rules: QARules) -> bool:
+    """Whether the message comes in the middle of its speaker's own talk or write-up: of the
+    ``monologue_lookback`` messages before it, ``monologue_messages`` or more are theirs, holding
+    ``monologue_chars`` characters or more. A question there is put to the audience, and the
+    speaker answers it themselves (接下去，我们说一下…如何进行会计分录记账)."""
+    if not rules.monologue_messages:
+        return False
+    speaker = messages[index].speaker
+    own = [m for m in messages[max(0, index - rules.monologue_lookback):index] if m.speaker == speaker]
+    return (len(own) >= rules.monologue_messages
+            and sum(len(clean(m.text, m.mentions)) for m in own) >= rules.monologue_chars)
 
 
 def describe(pair: Pair) -> dict[str, Any]:

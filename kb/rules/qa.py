@@ -66,6 +66,11 @@ class QARules:
     share_margin: float = 0.0
     share_topic: float = 0.0  # an answer also goes to a question whose words overlap this much with its best one's
     restated: Pattern | None = None  # a message that holds a question and its answer: 问题：… 回答：…
+    # A speaker in the middle of their own talk: monologue_messages of the monologue_lookback messages
+    # before are theirs, monologue_chars characters or more (0 messages: off)
+    monologue_lookback: int = 5
+    monologue_messages: int = 0
+    monologue_chars: int = 0
 
 
 def compile_pattern(name: str, kind: str, patterns: list[str] | tuple[str, ...], weight: float = 1.0,
@@ -204,6 +209,12 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
     min_chars = num(question, "min_chars", "question", 1, low=0, high=None, integer=True)
     max_chars = num(question, "max_chars", "question", 1000, low=1, high=None, integer=True)
     term_bonus = num(question, "term_bonus", "question", 0.0, low=0, high=1)
+    monologue_lookback = num(question, "monologue_lookback", "question", 5, low=1, high=50, integer=True)
+    monologue_messages = num(question, "monologue_messages", "question", 0, low=0, high=50, integer=True)
+    monologue_chars = num(question, "monologue_chars", "question", 0, low=0, high=None, integer=True)
+    if (isinstance(monologue_messages, int) and isinstance(monologue_lookback, int)
+            and monologue_messages > monologue_lookback):
+        problems.add(path, "question.monologue_messages", f"must be at most monologue_lookback ({monologue_lookback})")
     cues = _rule_list(problems, path, "question.cues", question.get("cues"), need_weight=True)
     exclusions = _rule_list(problems, path, "question.exclusions", question.get("exclusions", []), need_weight=False)
     domain = _pattern(problems, path, "question.domain", question.get("domain"), need_weight=False)
@@ -232,6 +243,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
         window_minutes=window_minutes, explicit_window_messages=explicit_window, weights=weights, penalties=penalties, min_answer_score=min_answer_score,
         max_answers=max_answers, min_pair_score=min_pair_score, strong_question=strong_question,
         share_margin=share_margin, share_topic=share_topic, restated=restated,
+        monologue_lookback=monologue_lookback, monologue_messages=monologue_messages, monologue_chars=monologue_chars,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from kb.extract.qa_signals import (Msg, bigrams, clean, detect_question, excluded_by, is_non_answer, learn_aliases,
@@ -56,6 +58,9 @@ def rules():
     ("@Dz-京东-产品?是一律由银行发还是自己发呢", "what_if"),      # A or B?
     ("所以代付能力提供的行必须是这家支付公司的存管行？", "question_mark"),  # 所以… reads as a statement, but ？ ends it
     ("你们在设计系统的时候，要征收的各种手续费这块有没有什么设计思路啊", "interrogative"),  # 有没有什么 is not 没什么
+    ("好的。最后一个问题 随机红包是直接分配好放入数据库还是用缓存", "request"),  # 最后一个问题 asks
+    ("微信支付断直联走银联，公众号支付接口调不通，请问有专家了解的不，求私聊指导", "request"),  # 私聊 in a request
+    ("你看这样是不是可以直接走银行的代付通道", "interrogative"),             # 你看…是不是: "do you think", not "it depends"
 ])
 def test_question_cues(rules, text, cue):
     found = detect_question(text, rules)
@@ -101,6 +106,12 @@ def test_question_cues(rules, text, cue):
     ("我准备分3-4次来讲，本次分享主要给大家讲讲风控概念性的东西", "announcement"),
     ("群里有通联支付的兄弟吗", "roll_call"),
     ("说不定人家工作是做支付爬虫呢？", "rhetorical"),
+    ("@张泽雄-民生金服-研发-北京  可以单聊吗？", "roll_call"),             # asks for a private chat
+    ("群里面有京东金融的朋友吗？", "roll_call"),
+    ("十大模式｜新规之后，互联网资管彻底凉了吗？", "forwarded"),           # an article's title
+    ("美团“借卡下线”玩闪付，II类户成地方银行获客新渠道？-移动支付网", "forwarded"),
+    ("大家好！我今天分享一下银行网联业务对接的经验，请大家多多指教，谢谢", "announcement"),
+    ("我是便利蜂的支付产品经理，只能把这些事情与大家分享一下，希望能达到抛砖引玉的效果", "announcement"),
 ])
 def test_exclusions(rules, text, exclusion):
     assert excluded_by(text, rules) == exclusion
@@ -144,6 +155,13 @@ def test_exclusions(rules, text, exclusion):
     "但是垂直化感觉还是要支付公司来做呢",                       # 还是: "still", an opinion
     "如果是方案2的话，T+1日出金的时候感觉少了一些保障呢",     # an opinion, not "what if"
     "支付宝的订单什么的都是前端传的",                           # 什么的: "and such"
+    "能解决一个问题，就行",                                     # 一个问题 that nobody asks
+    "这个我们在规划上需要解决一个问题，就是区块链技术价值认知的问题",
+    "最后都不知道源头是哪里了",                                 # …不知道…了: "I no longer know"
+    "后来的对比比特币 然后比特币如何估值就不知道了",
+    "看你服务拆分是否合理",                                     # 看…是否: "it depends on whether"
+    "关键是看这两种业务是不是需要隔离的",
+    "@沙莎-点融网-支付产品经理-上海 好像一般是走存管银行的吧",  # a hedge, not a confirm
 ])
 def test_not_questions(rules, text):
     assert detect_question(text, rules) is None
@@ -377,6 +395,12 @@ def test_bigrams(text, expected):
     ("[强] 非常棒", True),
     ("感谢您解答了我心中很多疑惑", True),
     ("独家｜王健林旗下万达网科员工遭集体裁员", True),  # a forwarded headline
+    ("@沙莎 不知道", True),                           # declines
+    ("我也不太了解", True),
+    ("发错了，不好意思", True),                        # takes back a misposted message
+    ("私聊吧", True),                                  # defers to a private chat
+    ("不清楚具体原因，但一般是银行那边风控拦截了", False),  # "not sure, but …" goes on to answer
+    ("前端暂用RN/H5，数据层TiDB，有兴趣的同学可以私聊", False),  # an answer that ends by inviting a chat
     ("不能", False),
     ("第二种吧", False),
     ("引用在堆，值在栈", False),
@@ -535,3 +559,27 @@ def test_a_message_the_export_repeats_under_a_second_nickname_makes_one_pair(rul
     found = pairs_of(messages, rules)
     assert list(found) == [0]
     assert [a for a, _ in found[0]] == [2]
+
+
+def _talk(question: str) -> list[Msg]:
+    return chat(
+        ("20:00:00", "龚晓冬", "同时，将按合同本金和合同利率计算确定的应收利息金额进行表外登记，这是做了减值准备之后在账务上的第一步处理。"),
+        ("20:00:40", "龚晓冬", "由于用户账单日没有还款，并已经做了减值准备，但用户未来仍有可能还款，因此需要在表外持续计算应收利息收入，以便后续催收时明确实际催收金额。"),
+        ("20:01:20", "龚晓冬", "一般贷款公司或者银行都会对用户进行展期处理，即用户的应还款日期进行延后，不做贷款减值准备处理。"),
+        ("20:02:00", "龚晓冬", question),
+        ("20:02:30", "小林-蓝海支付", "我们催收收回资金以后，在总账系统里做会计分录记账"),
+    )
+
+
+def test_a_question_in_the_middle_of_a_speakers_own_talk_is_put_to_the_audience(rules):
+    # 3 of the 5 messages before are the speaker's own, 150 characters or more: a talk, whose
+    # questions the speaker answers; what the audience says next is no answer to them.
+    messages = _talk("接下去，我们继续说一下如果做了减值准备的贷款，通过催收方式收回资金，如何进行会计分录记账")
+    assert 3 not in pairs_of(messages, rules)
+    off = dataclasses.replace(rules, monologue_messages=0)
+    assert 3 in pairs_of(messages, off)
+
+
+def test_a_restated_question_in_a_talk_still_answers_itself(rules):
+    messages = _talk("问题：减值以后的利息怎么记？ 回答：在表外登记，收回时再转回表内。")
+    assert [a for a, _ in pairs_of(messages, rules)[3]][0] == 3

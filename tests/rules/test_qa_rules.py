@@ -58,6 +58,8 @@ def cue(data, name):
     (lambda d: d["linking"].update(window_messages=2.5), "linking.window_messages", "must be an integer"),
     (lambda d: d["answer"].update(thanks={"kind": "phrase", "patterns": [""]}), "answer.thanks", "must be a non-empty string"),
     (lambda d: d.pop("linking"), "linking", "section is missing"),
+    (lambda d: d["question"].update(monologue_messages=6), "question.monologue_messages", "at most monologue_lookback"),
+    (lambda d: d["question"].update(monologue_chars=-1), "question.monologue_chars", ""),
 ])
 def test_problems_name_file_and_rule(tmp_path, change, rule, message):
     folder = write(tmp_path, mutate(change))
