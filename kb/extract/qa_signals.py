@@ -425,7 +425,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 signals["continuation"] = round(w["continuation"] * previous[1], 3)
             if asks[j] is None:  # each message is read once, however many questions it could answer
                 asks[j] = question_like(a.text, rules, a.mentions)
-            if (j in questions or asks[j]) and j not in restated and not ({"quote", "mention"} & signals.keys()):
+            if (j in questions or asks[j]) and j not in restated and "quote" not in signals:
                 signals["is_question"] = -pen["is_question"]
             if far:
                 signals.pop("proximity", None)

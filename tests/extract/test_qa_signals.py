@@ -326,6 +326,16 @@ def test_a_clarifying_question_is_not_an_answer(rules):
     assert 0 not in pairs_of(messages, rules)
 
 
+def test_a_clarifying_question_to_the_asker_is_not_an_answer_either(rules):
+    # an @ to the asker does not lift the penalty of a counter-question (a quote-reply still does)
+    messages = chat(
+        ("15:00:00", "小林", "代付失败的钱怎么退回商户？"),
+        ("15:00:30", "老周", "代付失败一般是银行退票，钱会退回到你的备付金账户"),
+        ("15:00:50", "阿杰", "@小林 你说的是哪个通道？", {"mentions": ["小林"]}),
+    )
+    assert [a for a, _ in pairs_of(messages, rules)[0]] == [1]
+
+
 def test_a_reply_ending_in_ma_is_not_an_answer(rules):
     messages = chat(
         ("15:00:00", "小林", "代付失败的钱怎么退回商户？"),
