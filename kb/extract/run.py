@@ -77,7 +77,7 @@ def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | Non
         lap("statistics")
         ruled = collect_hits(matches, messages, rules, on_progress, definition_matches)
     lap("rules")
-    cands = merge(stat, ruled, rules, rules.settings["min_freq"], exclude)
+    cands = merge(stat, ruled, rules, rules.settings["min_freq"], exclude - stat.keys())
 
     # definitions name terms: being defined somewhere is a signal
     cand_keys = {key: 0 for key in cands}

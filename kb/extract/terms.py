@@ -121,13 +121,20 @@ def statistical_candidates(docs: list[list[str]], messages: list[Msg], rules,
         if totals[norm] < s["min_freq"]:
             continue
         surface = key.replace(st.SEP, "")
-        if norm in stop_keys or norm in exclude or rules.stop.is_noise(surface):
+        if norm in stop_keys or rules.stop.is_noise(surface):
+            continue
+        if norm in exclude and not _CJK.search(surface):
             continue
         if not (_CJK.search(surface) or len(re.findall(r"[A-Za-z]", surface)) >= 2):
             continue
         keys.add(key)
     # where each kept n-gram occurs, and its neighbours
     where, left, right = neighbours(docs, keys, s["max_tokens"], counted.index)
+    # A speaker's name is no term, unless many others write it: then it is a word someone took as
+    # a nickname (支付通道, 三方支付), not a person
+    for key in [k for k in keys if norms[k] in exclude]:
+        if len({messages[i].speaker for i in where[key]} - {None}) < s["name_speakers"]:
+            keys.discard(key)
     cvalues = st.c_values({k: counted.counts[k] for k in keys})
     out: dict[str, Candidate] = {}
     for key in sorted(keys):  # sorted: ties between surfaces are broken the same way in every process

@@ -32,6 +32,7 @@ SETTINGS: dict[str, tuple[float, float, float | None, bool]] = {
     "keep": (6000, 10, None, True),          # candidates stored (best scored first)
     "min_score": (0.0, 0.0, None, False),    # candidates scoring below are not stored
     "spread": (0.4, 0.0, 2.0, False),        # exponent of the spread factor (0: days spread does not count)
+    "name_speakers": (50, 1, None, True),     # a speaker's name that this many others write is a word (支付通道)
 }
 TERMS_SECTIONS = ("settings", "phrases", "token_patterns", "regex", "abbreviations")
 STOP_SECTIONS = ("stop_words", "stop_terms", "stop_chars", "noise_patterns", "question_cues")

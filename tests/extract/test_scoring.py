@@ -55,3 +55,22 @@ def test_a_bursty_term_outranks_an_evenly_spread_word_of_the_same_frequency(spre
         assert term.score > chat.score
     else:  # without the factor the evenly spread word wins on days
         assert chat.score > term.score
+
+
+def _written_by(speakers: int, tokens: list[str]) -> tuple[list[list[str]], list[Msg]]:
+    docs = [list(tokens) for _ in range(speakers)]
+    return docs, [Msg(i, f"2024-03-{1 + i % 9:02d}", f"写的人{i}", "".join(tokens), False) for i in range(speakers)]
+
+
+@pytest.mark.parametrize("others, kept", [(3, False), (8, True)])
+def test_a_speakers_name_is_no_term_unless_many_others_write_it(others, kept):
+    # someone goes by 支付通道 in the group: a name, unless many people write the words themselves
+    from kb.extract.terms import statistical_candidates
+    from kb.rules.terms import load_term_rules
+    rules = load_term_rules(None)
+    rules.settings["name_speakers"] = 8
+    docs, messages = _written_by(others, ["我们", "的", "支付", "通道", "很", "稳定"])
+    plain, _, _ = statistical_candidates(docs, messages, rules, set())
+    assert "支付通道" in plain                                        # not a name: always a candidate
+    cands, _, _ = statistical_candidates(docs, messages, rules, {"支付通道"})
+    assert ("支付通道" in cands) is kept
