@@ -111,11 +111,17 @@ def detect_question(text: str, rules: QARules, *, has_term: bool = False, contex
     body = clean(text, mentions)
     if not (rules.min_chars <= len(body) <= rules.max_chars):
         return None
+    last = last_clause(body)
+    # the asking cues first: most messages have too few to reach the threshold, and then the
+    # exclusions and the statement cues (which only lower the score) need not be read
+    matched = [rule.weight > 0 and rule.search(last if rule.scope == "last_clause" else body) for rule in rules.cues]
+    if cue_score(rule for rule, hit in zip(rules.cues, matched) if hit) < rules.threshold:
+        return None
     for rule in rules.exclusions:
         if rule.search(body):
             return None
-    last = last_clause(body)
-    cues = [rule for rule in rules.cues if rule.search(last if rule.scope == "last_clause" else body)]
+    cues = [rule for rule, hit in zip(rules.cues, matched)
+            if hit or (rule.weight <= 0 and rule.search(last if rule.scope == "last_clause" else body))]
     score = cue_score(cues)
     if score < rules.threshold:
         return None
