@@ -325,7 +325,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     for i, m in enumerate(messages):
         if m.kind in ("text", "quote") and i not in repeated:
             found = None
-            if not in_monologue(messages, i, rules):
+            if not in_monologue(messages, i, rules, skip=repeated | questions.keys()):
                 context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
                                    if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
                 found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
@@ -486,17 +486,25 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     return pairs
 
 
-def in_monologue(messages: list[Msg], index: int, rules: QARules) -> bool:
+def in_monologue(messages: list[Msg], index: int, rules: QARules, skip: set[int] | frozenset[int] = frozenset()) -> bool:
     """Whether the message comes in the middle of its speaker's own talk or write-up: of the
-    ``monologue_lookback`` messages before it, ``monologue_messages`` or more are theirs, holding
-    ``monologue_chars`` characters or more. A question there is put to the audience, and the
-    speaker answers it themselves (接下去，我们说一下…如何进行会计分录记账)."""
+    ``monologue_lookback`` messages before it, ``monologue_messages`` or more are theirs, written
+    in the ``MONOLOGUE_SECONDS`` before it and holding ``monologue_chars`` characters or more. A
+    question there is put to the audience, and the speaker answers it themselves
+    (接下去，我们说一下…如何进行会计分录记账). Messages at the indexes in ``skip`` (the speaker's
+    own questions, the export's repeated copies) are no part of a talk."""
     if not rules.monologue_messages:
         return False
-    speaker = messages[index].speaker
-    own = [m for m in messages[max(0, index - rules.monologue_lookback):index] if m.speaker == speaker]
+    m = messages[index]
+    own = [messages[k] for k in range(max(0, index - rules.monologue_lookback), index)
+           if k not in skip and messages[k].speaker == m.speaker
+           and m.seconds - messages[k].seconds <= MONOLOGUE_SECONDS]
     return (len(own) >= rules.monologue_messages
-            and sum(len(clean(m.text, m.mentions)) for m in own) >= rules.monologue_chars)
+            and sum(len(clean(o.text, o.mentions)) for o in own) >= rules.monologue_chars)
+
+
+# A talk's messages follow each other: the speaker's messages of the last ten minutes count.
+MONOLOGUE_SECONDS = 600
 
 
 def describe(pair: Pair) -> dict[str, Any]:

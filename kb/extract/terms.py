@@ -130,11 +130,13 @@ def statistical_candidates(docs: list[list[str]], messages: list[Msg], rules,
         keys.add(key)
     # where each kept n-gram occurs, and its neighbours
     where, left, right = neighbours(docs, keys, s["max_tokens"], counted.index)
-    # A speaker's name is no term, unless many others write it: then it is a word someone took as
-    # a nickname (支付通道, 三方支付), not a person
-    for key in [k for k in keys if norms[k] in exclude]:
-        if len({messages[i].speaker for i in where[key]} - {None}) < s["name_speakers"]:
-            keys.discard(key)
+    # A speaker's name is no term, unless many people write it (all its written forms together):
+    # then it is a word someone took as a nickname (支付通道, 三方支付), not a person
+    writers: dict[str, set[str]] = defaultdict(set)
+    for key in keys:
+        if norms[key] in exclude:
+            writers[norms[key]].update(messages[i].speaker for i in where[key])
+    keys = {key for key in keys if norms[key] not in writers or len(writers[norms[key]] - {""}) >= s["name_speakers"]}
     cvalues = st.c_values({k: counted.counts[k] for k in keys})
     out: dict[str, Candidate] = {}
     for key in sorted(keys):  # sorted: ties between surfaces are broken the same way in every process

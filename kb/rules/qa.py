@@ -6,6 +6,7 @@ together as one RulesError before anything runs.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +90,7 @@ def _number(problems: Problems, path: Path, rule: str, value: Any, *, low: float
     if isinstance(value, bool) or not ok_type:
         problems.add(path, rule, f"must be {'an integer' if integer else 'a number'}, got {value!r}")
         return None
-    if value < low or (high is not None and value > high):
+    if not math.isfinite(value) or value < low or (high is not None and value > high):
         bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
         problems.add(path, rule, f"must be {bounds}, got {value!r}")
         return None

@@ -11,6 +11,7 @@ rule's name, and reported together as one RulesError before anything runs.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,7 +169,7 @@ def _keys(path: Path, problems: Problems, name: str, item: dict[str, Any], allow
 
 def _weight(path: Path, problems: Problems, name: str, item: dict[str, Any]) -> float:
     weight = item.get("weight", 1.0)
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
         problems.add(path, name, f"'weight' must be a number ≥ 0, got {weight!r}")
         return 1.0
     return float(weight)
@@ -244,7 +245,8 @@ def _load_terms(path: Path, problems: Problems) -> dict[str, Any]:
             continue
         _default, low, high, integer = SETTINGS[key]
         good_type = isinstance(value, int) if integer else isinstance(value, (int, float))
-        if isinstance(value, bool) or not good_type or value < low or (high is not None and value > high):
+        if (isinstance(value, bool) or not good_type or not math.isfinite(value) or value < low
+                or (high is not None and value > high)):
             bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
             problems.add(path, "settings", f"{key!r} must be {'an integer' if integer else 'a number'} {bounds}, got {value!r}")
             continue

@@ -61,6 +61,12 @@ def rules():
     ("好的。最后一个问题 随机红包是直接分配好放入数据库还是用缓存", "request"),  # 最后一个问题 asks
     ("微信支付断直联走银联，公众号支付接口调不通，请问有专家了解的不，求私聊指导", "request"),  # 私聊 in a request
     ("你看这样是不是可以直接走银行的代付通道", "interrogative"),             # 你看…是不是: "do you think", not "it depends"
+    ("帮我看下是不是回调地址配置错了", "interrogative"),                    # please check whether: asks
+    ("能不能介绍一下个人征信系统的接入流程？", "question_mark"),            # 个人征信 is no self-introduction
+    ("抛砖引玉一下，大家觉得聚合支付的未来怎么样？", "question_mark"),      # … when a question follows
+    ("我是新人，请大家多多指教，想问下代付怎么对接？", "request"),
+    ("刚才私聊问了下，代付到账一般要多久？", "question_mark"),              # 私聊 that is not the point
+    ("支付宝｜微信的费率有什么不同？", "difference"),                        # ｜ in a question, no headline
 ])
 def test_question_cues(rules, text, cue):
     found = detect_question(text, rules)
@@ -155,13 +161,6 @@ def test_exclusions(rules, text, exclusion):
     "但是垂直化感觉还是要支付公司来做呢",                       # 还是: "still", an opinion
     "如果是方案2的话，T+1日出金的时候感觉少了一些保障呢",     # an opinion, not "what if"
     "支付宝的订单什么的都是前端传的",                           # 什么的: "and such"
-    "能解决一个问题，就行",                                     # 一个问题 that nobody asks
-    "这个我们在规划上需要解决一个问题，就是区块链技术价值认知的问题",
-    "最后都不知道源头是哪里了",                                 # …不知道…了: "I no longer know"
-    "后来的对比比特币 然后比特币如何估值就不知道了",
-    "看你服务拆分是否合理",                                     # 看…是否: "it depends on whether"
-    "关键是看这两种业务是不是需要隔离的",
-    "@沙莎-点融网-支付产品经理-上海 好像一般是走存管银行的吧",  # a hedge, not a confirm
 ])
 def test_not_questions(rules, text):
     assert detect_question(text, rules) is None
@@ -183,6 +182,12 @@ def test_not_questions(rules, text):
     "不过因为pos硬件的问题，受理环境不怎么好",                  # 不怎么: "not very"
     "我这边是凭证和业务单号分开 什么情况都能做到防重",          # 什么情况都: whatever
     "APP内我还没见过支付宝的这个接口，改天研究一下看看咋用~",  # 看看咋用: will see how
+    "这个我们在规划上需要解决一个问题，就是区块链技术价值认知的问题",  # 一个问题 that nobody asks
+    "以前叫业拓，后来不知道叫啥了",                             # …不知道…了: "I no longer know"
+    "多少钱就不知道了，反正银行那边收费",
+    "看你服务拆分是否合理",                                     # 看…是否: "it depends on whether"
+    "关键是看这两种业务是不是需要隔离的",
+    "@沙莎-点融网-支付产品经理-上海 好像一般是走存管银行的吧",  # a hedge, not a confirm
 ])
 def test_statements_about_terms_are_not_questions(rules, text):
     """Statements that mention a term (so have payment content) and still ask nothing."""
@@ -411,6 +416,8 @@ def test_bigrams(text, expected):
     ("私聊吧", True),                                  # defers to a private chat
     ("不清楚具体原因，但一般是银行那边风控拦截了", False),  # "not sure, but …" goes on to answer
     ("前端暂用RN/H5，数据层TiDB，有兴趣的同学可以私聊", False),  # an answer that ends by inviting a chat
+    ("转账发错了只能联系对方退回", False),              # 发错 that is no apology
+    ("加微信支付的白名单就行", False),
     ("不能", False),
     ("第二种吧", False),
     ("引用在堆，值在栈", False),
@@ -593,3 +600,19 @@ def test_a_question_in_the_middle_of_a_speakers_own_talk_is_put_to_the_audience(
 def test_a_restated_question_in_a_talk_still_answers_itself(rules):
     messages = _talk("问题：减值以后的利息怎么记？ 回答：在表外登记，收回时再转回表内。")
     assert [a for a, _ in pairs_of(messages, rules)[3]][0] == 3
+
+
+def test_a_talk_needs_the_speakers_recent_statements(rules):
+    # the same speaker's messages of long ago, or their own earlier questions, make no talk
+    long_ago = _talk("接下去，我们继续说一下如果做了减值准备的贷款，通过催收方式收回资金，如何进行会计分录记账")
+    for m in long_ago[:3]:
+        m.seconds -= 3600
+    assert 3 in pairs_of(long_ago, rules)
+    asking = chat(
+        ("20:00:00", "小林", "民生厦门清算中心做的聚合支付，是给商户清结算吗？我们这边想接一下，看看他们的资质够不够？"),
+        ("20:00:40", "小林", "还有，他们的清算是走备付金账户，还是走银行的内部户？分账是实时的还是T+1的？"),
+        ("20:01:20", "小林", "另外这种模式下，商户的结算账户是开在民生厦门，还是可以开在其他银行？手续费怎么收？"),
+        ("20:02:00", "小林", "所以聚合支付是做的给商户清结算？"),
+        ("20:02:30", "老周", "是的，聚合支付给商户清结算要有收单牌照"),
+    )
+    assert 3 in pairs_of(asking, rules)
