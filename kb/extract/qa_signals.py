@@ -383,6 +383,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         found: dict[int, tuple[float, dict[str, float]]] = {}
         rank = 0
         last_answer: dict[str, tuple[int, float]] = {}
+        asked_between = False
         for j in range(qi + 1, min(n, qi + 1 + max(rules.window_messages, rules.explicit_window_messages))):
             a = messages[j]
             # Beyond the window only an explicit reply (a quote, or an @ with shared words) links.
@@ -439,8 +440,13 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                     continue
             score = max(0.0, min(1.0, sum(signals.values())))
             # Nearness alone makes only the first reply an answer; later ones need a tie to the question.
-            tied = bool(TIES & signals.keys()) or rank == 0
-            rank += 1
+            # A reply that asks (a counter-question, someone else's new question) does not take the
+            # first place and its nearness weight from the reply after it, which then needs a tie too.
+            tied = bool(TIES & signals.keys()) or (rank == 0 and not asked_between)
+            if "is_question" in signals:
+                asked_between = True
+            else:
+                rank += 1
             if score >= rules.min_answer_score and tied:
                 found[j] = (round(score, 3), signals)
                 last_answer[a.speaker] = (j, score)

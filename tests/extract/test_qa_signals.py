@@ -616,3 +616,18 @@ def test_a_talk_needs_the_speakers_recent_statements(rules):
         ("20:02:30", "老周", "是的，聚合支付给商户清结算要有收单牌照"),
     )
     assert 3 in pairs_of(asking, rules)
+
+
+def test_replies_that_ask_do_not_take_the_first_place_from_the_answer_after_them(rules):
+    messages = chat(
+        ("14:06:00", "小林", "代付失败的钱怎么退回商户？"),
+        ("14:06:30", "阿杰", "你们用的是哪家的代付通道？"),             # a counter-question
+        ("14:07:00", "老王", "群里有做基金支付的吗？"),                  # someone else's new question
+        ("14:08:00", "老周", "一般是原路退回，银行退票以后再处理"),      # shares 退回 with the question
+    )
+    answers = pairs_of(messages, rules)[0]
+    assert [a for a, _ in answers] == [3]
+    # … but a reply tied to the question by nothing but nearness is no answer after them
+    messages[3].text = "一般要等银行的退票文件"
+    messages[3]._grams = None
+    assert 0 not in pairs_of(messages, rules)
