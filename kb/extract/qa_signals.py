@@ -322,19 +322,25 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     # text): the copy is neither a question (its pair would repeat the first's) nor an answer.
     repeated = {i for i in range(1, n) if messages[i].text == messages[i - 1].text
                 and messages[i].time == messages[i - 1].time}
+    talk: dict[int, Question] = {}  # questions the speaker of a talk asks, to answer them next
     for i, m in enumerate(messages):
         if m.kind in ("text", "quote") and i not in repeated:
-            found = None
-            if not in_monologue(messages, i, rules, skip=repeated | questions.keys()):
-                context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
-                                   if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
-                found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
+            context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
+                               if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
+            found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
+            if found and in_monologue(messages, i, rules, skip=repeated | questions.keys() | talk.keys()):
+                body = clean(m.text, m.mentions)
+                if rules.audience is None or not rules.audience.search(body):  # not put to the others
+                    if (rules.talk_question is not None and len(body) <= rules.talk_max_chars
+                            and rules.talk_question.search(body)):
+                        talk[i] = found
+                    found = None
             if rules.restated is not None and rules.restated.search(m.text) and not excluded_by(m.text, rules):
                 restated.add(i)
                 found = found or Question(1.0, ["restated"])  # whatever the question's wording
             if found:
                 questions[i] = found
-    if not questions:
+    if not questions and not talk:
         return []
     quoted = {i: find_quoted(messages, i) for i, m in enumerate(messages) if m.kind == "quote" and m.quoted_text}
     grams = [m.grams for m in messages]
@@ -489,7 +495,42 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         supported = any(EXPLICIT & sig.keys() for _m, _s, sig in answers)
         if score >= rules.min_pair_score and (qscore >= rules.strong_question or supported):
             pairs.append(Pair(messages[qi], qscore, questions[qi].cues, answers, score))
+    if talk:
+        for qi, asked in talk.items():
+            answers = talk_answers(messages, qi, rules, non_answer, set(questions) | set(talk))
+            score = round(0.5 * asked.score + 0.5 * TALK_ANSWER, 3)
+            if answers and score >= rules.min_pair_score:
+                pairs.append(Pair(messages[qi], asked.score, asked.cues, answers, score))
+        pairs.sort(key=lambda p: p.question.seq)
     return pairs
+
+
+# The score of a talk's own answer (fixed, like a restated one), and how far it may come.
+TALK_ANSWER = 0.8
+TALK_LOOKAHEAD = 8
+TALK_GAP_SECONDS = 180
+TALK_MAX_ANSWERS = 3
+
+
+def talk_answers(messages: list[Msg], qi: int, rules: QARules, non_answer: list[bool],
+                 asked: set[int]) -> list[tuple[Msg, float, dict[str, float]]]:
+    """The speaker's own next messages after a question they put in their talk: up to
+    TALK_MAX_ANSWERS statements among the next TALK_LOOKAHEAD messages, each within
+    TALK_GAP_SECONDS of the one before, until the speaker asks the next thing."""
+    speaker, last, out = messages[qi].speaker, messages[qi].seconds, []
+    for j in range(qi + 1, min(len(messages), qi + 1 + TALK_LOOKAHEAD)):
+        a = messages[j]
+        if a.speaker != speaker:
+            continue
+        if j in asked or a.seconds - last > TALK_GAP_SECONDS:
+            break
+        if non_answer[j] or question_like(a.text, rules, a.mentions):
+            continue
+        out.append((a, TALK_ANSWER, {"talk": TALK_ANSWER}))
+        last = a.seconds
+        if len(out) >= TALK_MAX_ANSWERS:
+            break
+    return out
 
 
 def in_monologue(messages: list[Msg], index: int, rules: QARules, skip: set[int] | frozenset[int] = frozenset()) -> bool:

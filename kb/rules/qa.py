@@ -72,6 +72,11 @@ class QARules:
     monologue_lookback: int = 5
     monologue_messages: int = 0
     monologue_chars: int = 0
+    # In a talk, a question (at most talk_max_chars long) matching talk_question is answered by its
+    # speaker's next messages; one matching audience is put to the others, an ordinary question
+    talk_question: Pattern | None = None
+    talk_max_chars: int = 50
+    audience: Pattern | None = None
 
 
 def compile_pattern(name: str, kind: str, patterns: list[str] | tuple[str, ...], weight: float = 1.0,
@@ -216,6 +221,11 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
     if (isinstance(monologue_messages, int) and isinstance(monologue_lookback, int)
             and monologue_messages > monologue_lookback):
         problems.add(path, "question.monologue_messages", f"must be at most monologue_lookback ({monologue_lookback})")
+    talk_question = (_pattern(problems, path, "question.talk_question", question["talk_question"], need_weight=False)
+                     if "talk_question" in question else None)
+    talk_max_chars = num(question, "talk_max_chars", "question", 50, low=1, high=None, integer=True)
+    audience = (_pattern(problems, path, "question.audience", question["audience"], need_weight=False)
+                if "audience" in question else None)
     cues = _rule_list(problems, path, "question.cues", question.get("cues"), need_weight=True)
     exclusions = _rule_list(problems, path, "question.exclusions", question.get("exclusions", []), need_weight=False)
     domain = _pattern(problems, path, "question.domain", question.get("domain"), need_weight=False)
@@ -245,6 +255,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
         max_answers=max_answers, min_pair_score=min_pair_score, strong_question=strong_question,
         share_margin=share_margin, share_topic=share_topic, restated=restated,
         monologue_lookback=monologue_lookback, monologue_messages=monologue_messages, monologue_chars=monologue_chars,
+        talk_question=talk_question, talk_max_chars=talk_max_chars, audience=audience,
     )
 
 

@@ -631,3 +631,23 @@ def test_replies_that_ask_do_not_take_the_first_place_from_the_answer_after_them
     messages[3].text = "一般要等银行的退票文件"
     messages[3]._grams = None
     assert 0 not in pairs_of(messages, rules)
+
+
+def test_the_speaker_of_a_talk_answers_their_own_question(rules):
+    messages = _talk("那么，什么是贷款减值准备？")
+    messages[4:4] = chat(
+        ("20:02:20", "龚晓冬", "减值准备就是对预计收不回来的贷款，提前计提的损失准备，计入资产减值损失。"),
+        ("20:02:50", "龚晓冬", "计提以后，贷款在表内按摊余成本列示，利息转到表外登记。"),
+    )
+    for seq, m in enumerate(messages):
+        m.seq = seq
+    found = pairs_of(messages, rules)
+    assert [(a, signals) for a, signals in found[3]] == [(4, {"talk"}), (5, {"talk"})]  # not 小林's remark
+
+
+def test_a_question_in_a_talk_put_to_the_others_is_an_ordinary_question(rules):
+    messages = _talk("已经完成的订单，进行撤销，这个大家怎么做的？")
+    messages[4].text = "我们是走退款，不做撤销，资金原路退回"
+    messages[4]._grams = None
+    found = pairs_of(messages, rules)
+    assert [a for a, _ in found[3]] == [4]

@@ -61,6 +61,8 @@ def cue(data, name):
     (lambda d: d["question"].update(monologue_messages=6), "question.monologue_messages", "at most monologue_lookback"),
     (lambda d: d["question"].update(monologue_chars=-1), "question.monologue_chars", ""),
     (lambda d: d["question"].update(threshold=float("nan")), "question.threshold", "must be between"),
+    (lambda d: d["question"]["talk_question"].update(patterns=["(什么"]), "question.talk_question", "not a valid regex"),
+    (lambda d: d["question"].update(talk_max_chars=0), "question.talk_max_chars", "at least 1"),
     (lambda d: d["linking"]["weights"].update(quote=float("inf")), "linking.weights.quote", "must be between"),
 ])
 def test_problems_name_file_and_rule(tmp_path, change, rule, message):
