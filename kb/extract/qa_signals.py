@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
@@ -329,11 +329,10 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                                if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
             found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
             if found and in_monologue(messages, i, rules, skip=repeated | questions.keys() | talk.keys()):
-                body = clean(m.text, m.mentions)
-                if rules.audience is None or not rules.audience.search(body):  # not put to the others
-                    if (rules.talk_question is not None and len(body) <= rules.talk_max_chars
-                            and rules.talk_question.search(body)):
-                        talk[i] = found
+                role = talk_role(clean(m.text, m.mentions), rules)
+                if role == "own":
+                    talk[i] = found
+                if role != "audience":  # only a question put to the others stays an ordinary one
                     found = None
             if rules.restated is not None and rules.restated.search(m.text) and not excluded_by(m.text, rules):
                 restated.add(i)
@@ -495,12 +494,13 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         supported = any(EXPLICIT & sig.keys() for _m, _s, sig in answers)
         if score >= rules.min_pair_score and (qscore >= rules.strong_question or supported):
             pairs.append(Pair(messages[qi], qscore, questions[qi].cues, answers, score))
+    asked = questions.keys() | talk.keys()
+    for qi, question in talk.items():
+        answers = talk_answers(messages, qi, rules, non_answer, asked)
+        score = round(0.5 * question.score + 0.5 * TALK_ANSWER, 3)
+        if answers and score >= rules.min_pair_score:
+            pairs.append(Pair(messages[qi], question.score, question.cues, answers, score))
     if talk:
-        for qi, asked in talk.items():
-            answers = talk_answers(messages, qi, rules, non_answer, set(questions) | set(talk))
-            score = round(0.5 * asked.score + 0.5 * TALK_ANSWER, 3)
-            if answers and score >= rules.min_pair_score:
-                pairs.append(Pair(messages[qi], asked.score, asked.cues, answers, score))
         pairs.sort(key=lambda p: p.question.seq)
     return pairs
 
@@ -512,8 +512,19 @@ TALK_GAP_SECONDS = 180
 TALK_MAX_ANSWERS = 3
 
 
+def talk_role(body: str, rules: QARules) -> str:
+    """What a question asked in the middle of its speaker's talk is: "audience" when it is put to
+    the others (an ordinary question), "own" when the speaker will answer it (a short what, how or
+    why: 什么是私募基金？), else "aside" (a rhetorical turn of the talk, no question)."""
+    if rules.audience is not None and rules.audience.search(body):
+        return "audience"
+    if rules.talk_question is not None and len(body) <= rules.talk_max_chars and rules.talk_question.search(body):
+        return "own"
+    return "aside"
+
+
 def talk_answers(messages: list[Msg], qi: int, rules: QARules, non_answer: list[bool],
-                 asked: set[int]) -> list[tuple[Msg, float, dict[str, float]]]:
+                 asked: Collection[int]) -> list[tuple[Msg, float, dict[str, float]]]:
     """The speaker's own next messages after a question they put in their talk: up to
     TALK_MAX_ANSWERS statements among the next TALK_LOOKAHEAD messages, each within
     TALK_GAP_SECONDS of the one before, until the speaker asks the next thing."""

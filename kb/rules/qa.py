@@ -211,6 +211,9 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
             return default
         return _number(problems, path, f"{where}.{key}", section[key], **bounds)
 
+    def optional_pattern(section: dict, key: str, where: str) -> Pattern | None:
+        return _pattern(problems, path, f"{where}.{key}", section[key], need_weight=False) if key in section else None
+
     threshold = num(question, "threshold", "question", low=0, high=10)
     min_chars = num(question, "min_chars", "question", 1, low=0, high=None, integer=True)
     max_chars = num(question, "max_chars", "question", 1000, low=1, high=None, integer=True)
@@ -221,19 +224,16 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
     if (isinstance(monologue_messages, int) and isinstance(monologue_lookback, int)
             and monologue_messages > monologue_lookback):
         problems.add(path, "question.monologue_messages", f"must be at most monologue_lookback ({monologue_lookback})")
-    talk_question = (_pattern(problems, path, "question.talk_question", question["talk_question"], need_weight=False)
-                     if "talk_question" in question else None)
+    talk_question = optional_pattern(question, "talk_question", "question")
     talk_max_chars = num(question, "talk_max_chars", "question", 50, low=1, high=None, integer=True)
-    audience = (_pattern(problems, path, "question.audience", question["audience"], need_weight=False)
-                if "audience" in question else None)
+    audience = optional_pattern(question, "audience", "question")
     cues = _rule_list(problems, path, "question.cues", question.get("cues"), need_weight=True)
     exclusions = _rule_list(problems, path, "question.exclusions", question.get("exclusions", []), need_weight=False)
     domain = _pattern(problems, path, "question.domain", question.get("domain"), need_weight=False)
     non_answers = _rule_list(problems, path, "answer.non_answers", answer.get("non_answers", []), need_weight=False)
     answer_min_chars = num(answer, "min_chars", "answer", 1, low=0, high=None, integer=True)
     thanks = _pattern(problems, path, "answer.thanks", answer.get("thanks"), need_weight=False)
-    restated = (_pattern(problems, path, "answer.restated", answer["restated"], need_weight=False)
-                if "restated" in answer else None)
+    restated = optional_pattern(answer, "restated", "answer")
 
     window_messages = num(linking, "window_messages", "linking", low=1, high=None, integer=True)
     window_minutes = num(linking, "window_minutes", "linking", low=0, high=None)
