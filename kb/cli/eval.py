@@ -54,13 +54,13 @@ def eval_command(digests_dir: str | None, logs_dir: str | None, window: int, shi
         raise KbError("no digest folder: give --digests DIR")
     if not logs_dir:
         raise KbError("no log folder: give --logs DIR")
-    from kb.extract.qa_signals import why_unpaired
+    from kb.extract.qa import explain_unpaired
     from kb.rules.qa import load_qa_rules
 
     engine = open_db(db_url)
     rules = load_qa_rules()
     report = evaluate(engine, digests_dir, logs_dir, window=window, shift=shift, min_similarity=min_similarity,
-                      margin=margin, explain=lambda text, has_term: why_unpaired(text, rules, has_term))
+                      margin=margin, explain=lambda ids: explain_unpaired(engine, ids, rules))
     if as_json:
         data = report.to_dict()
         data["misses"] = data["misses"][:show_misses]

@@ -42,10 +42,10 @@ from kb.eval.align import (
     normalize,
 )
 from kb.eval.digests import Digest, read_digests
-from kb.store.models import Alias, Mention, Message, QAAnswer, QAPair, Source, Term
+from kb.store.models import Alias, Message, QAAnswer, QAPair, Source, Term
 from kb.store.normalize import term_key
 
-Explain = Callable[[str, bool], str]  # (message text, mentions a term) -> why it is no pair's question
+Explain = Callable[[list[int]], dict[int, str]]  # message ids -> why each is no pair's question
 
 _YES_NO = frozenset("是的 对的 可以 不可以 没有 不是 不行 不能 不会 好的 有的 是啊 对啊 嗯嗯 可以的 不用".split())
 # a question restated with its answer: 问题：… 回答：…, or …？ 答：…
@@ -135,9 +135,8 @@ def evaluate(
 ) -> EvalReport:
     """Read the digests, align them to the logs, and score the database against them.
 
-    ``explain(text, mentions_a_term)`` says why an aligned message is no pair's question (kb eval
-    passes the Q&A extractor's reading, kb.extract.qa_signals.why_unpaired); without it the
-    reason is just "no pair".
+    ``explain(message_ids)`` says why each aligned message is no pair's question (kb eval passes the
+    Q&A extractor's reading, kb.extract.qa.explain_unpaired); without it the reason is just "no pair".
     """
     digests = read_digests(digests_folder)
     report = align_folders(digests, logs_folder, window=window, shift=shift, min_similarity=min_similarity,
@@ -261,7 +260,7 @@ def _score_qa(engine: Engine, aligned: list[Alignment], result: EvalReport, expl
             result.answer_misses.append(Miss(a.digest, a.question.label, a.question.text, first.where, f"→ {shown}",
                                              a.similarity, f"answer differs; the digest says: {said}"))
     if explain is not None:
-        _explain_no_pair(engine, unpaired, explain)
+        _explain_no_pair(unpaired, explain)
 
 
 def _contained(text: str, digest_answer: frozenset[str], first_line: str) -> bool:
@@ -287,16 +286,13 @@ def _nearest_pair(db: _Messages, row: _Row, pairs: dict[int, int]) -> str | None
     return None
 
 
-def _explain_no_pair(engine: Engine, unpaired: list[tuple[Miss, _Row]], explain: Explain) -> None:
-    """Say why each aligned message is no pair's question (``explain(text, mentions_a_term)``)."""
+def _explain_no_pair(unpaired: list[tuple[Miss, _Row]], explain: Explain) -> None:
+    """Say why each aligned message is no pair's question (``explain(message_ids)``)."""
     if not unpaired:
         return
-    ids = [row.id for _miss, row in unpaired]
-    with engine.connect() as conn:
-        mentioned = {mid for chunk in range(0, len(ids), 500) for mid in conn.scalars(
-            select(Mention.message_id).where(Mention.message_id.in_(ids[chunk:chunk + 500])).distinct())}
+    reasons = explain([row.id for _miss, row in unpaired])
     for miss, row in unpaired:
-        miss.reason = f"no pair: {explain(row.text or '', row.id in mentioned)}"
+        miss.reason = f"no pair: {reasons.get(row.id, 'no reason given')}"
 
 
 def _miss(a: Alignment, reason: str, nearest: str | None = None) -> Miss:

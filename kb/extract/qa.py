@@ -10,14 +10,14 @@ from __future__ import annotations
 import math
 import time as _time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kb.extract.qa_signals import Msg, Pair, describe, learn_aliases, link_day
+from kb.extract.qa_signals import Msg, Pair, describe, find_questions, learn_aliases, link_day, why_unpaired
 from kb.nlp import parallel
 from kb.rules.qa import QARules, load_qa_rules
 from kb.store.bulk import insert_many
@@ -67,6 +67,30 @@ def load_days(conn: sa.Connection, terms: dict[int, frozenset[int]]) -> dict[tup
     return days
 
 
+def linking_inputs(engine: Engine) -> tuple[list[list[Msg]], dict[str, float], dict[str, str]]:
+    """What link_day needs besides the rules: every day's messages (in source order), the bigram
+    weights over all of them, and the groups' learned @name aliases."""
+    with engine.connect() as conn:
+        days = load_days(conn, message_terms(conn))
+    weights = bigram_weights(days.values())
+    ordered = [days[key] for key in sorted(days, key=lambda k: (k[0],))]
+    return ordered, weights, learn_aliases(ordered)
+
+
+def explain_unpaired(engine: Engine, message_ids: Collection[int], rules: QARules) -> dict[int, str]:
+    """Why each of these messages is no pair's question, read in its day as the linker reads it
+    (kb.extract.qa_signals.why_unpaired); for kb eval's misses."""
+    ids = set(message_ids)
+    ordered, weights, aliases = linking_inputs(engine)
+    reasons = {}
+    for messages in ordered:
+        wanted = [i for i, m in enumerate(messages) if m.id in ids]
+        if wanted:
+            day = find_questions(messages, rules)
+            reasons.update((messages[i].id, why_unpaired(messages, i, rules, day, weights, aliases)) for i in wanted)
+    return reasons
+
+
 def bigram_weights(days) -> dict[str, float]:
     """Rarity of each character bigram over all messages: log(N / document frequency)."""
     df: Counter[str] = Counter()
@@ -102,12 +126,7 @@ def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = 
     kb.nlp.parallel.default_workers) they are linked in forked processes; the pairs and their
     order are the same as with one.
     """
-    with engine.connect() as conn:
-        terms = message_terms(conn)
-        days = load_days(conn, terms)
-    weights = bigram_weights(days.values())
-    ordered = [days[key] for key in sorted(days, key=lambda k: (k[0],))]
-    aliases = learn_aliases(ordered)
+    ordered, weights, aliases = linking_inputs(engine)
     total = len(ordered)
     workers = parallel.worker_count(workers)
     if total < MIN_PARALLEL_DAYS:

@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from functools import lru_cache
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kb.store.nickname import split_nickname
@@ -163,15 +163,36 @@ def question_like(text: str, rules: QARules, mentions: list[str] | tuple[str, ..
     return any(rule.name in ASKING_CUES and rule.search(body) for rule in rules.cues)
 
 
-def why_unpaired(text: str, rules: QARules, has_term: bool) -> str:
-    """Why a message is no pair's question, as the question rules read it: an exclusion, no question
-    cue, no payment content, or a question that no later message was linked to (for kb eval)."""
-    exclusion = excluded_by(text, rules)
+def why_unpaired(messages: list[Msg], index: int, rules: QARules, day: DayQuestions | None = None,
+                 weights: dict[str, float] | None = None, aliases: dict[str, str] | None = None) -> str:
+    """Why the message at ``index`` of a day's messages is no pair's question, as the rules read it
+    in its day (for kb eval): an exclusion, a repeated copy, a turn of the speaker's own talk, no
+    question cue, no payment content, or a question whose replies were not linked or scored too low.
+    ``day`` is find_questions of the messages, when already known; ``weights`` and ``aliases`` are
+    link_day's."""
+    m = messages[index]
+    exclusion = excluded_by(m.text, rules)
     if exclusion:
         return f"excluded ({exclusion})"
-    if detect_question(text, rules, has_term=has_term) is not None:
-        return "a question, but no answer was linked"
-    if detect_question(text, rules, has_term=True) is not None:
+    day = day or find_questions(messages, rules)
+    if index in day.repeated:
+        return "a repeated copy of the message before it (same time, same text)"
+    if index in day.questions:
+        relaxed = replace(rules, min_pair_score=0.0, strong_question=0.0)
+        pair = next((p for p in link_day(messages, relaxed, weights, aliases) if p.question is m), None)
+        if pair is None:
+            return "a question, but no reply was linked to it as an answer"
+        if pair.score < rules.min_pair_score:
+            return f"a question, but its pair scored {pair.score:.2f}, below linking.min_pair_score {rules.min_pair_score}"
+        if pair.question_score < rules.strong_question and not any(EXPLICIT & sig.keys() for _m, _s, sig in pair.answers):
+            return (f"a weak question (score {pair.question_score:.2f}, below linking.strong_question "
+                    f"{rules.strong_question}) whose answers are tied to it by nearness alone")
+        return "the question of a pair"
+    if index in day.talk:
+        return "a question of the speaker's own talk, but none of their next messages answers it"
+    if index in day.asides:
+        return "asked in the middle of the speaker's own talk, to nobody (see question.monologue_* in rules/qa.yaml)"
+    if detect_question(m.text, rules, has_term=True, mentions=m.mentions) is not None:
         return "no payment content (no term, no payment word)"
     return "no question cue"
 
@@ -306,6 +327,48 @@ def _share_name(name: str, speaker: str) -> bool:
     return (len(mine) >= 2 and mine in name.lower()) or (len(theirs) >= 2 and theirs in speaker.lower())
 
 
+@dataclass
+class DayQuestions:
+    """What the question rules find among one day's messages (indexes into its list)."""
+
+    questions: dict[int, Question]  # ordinary questions, put to the others
+    talk: dict[int, Question]  # questions the speaker of a talk asks, to answer them next
+    restated: set[int]  # 问题：… 回答：… messages: a question and its own answer, and maybe another's
+    repeated: set[int]  # the export's repeated copies of the message before (same time, same text)
+    asides: set[int]  # question-like turns of a talk, put to nobody
+
+
+def find_questions(messages: list[Msg], rules: QARules) -> DayQuestions:
+    """The questions of one day of one group (messages in order), before any answer is linked."""
+    n = len(messages)
+    # The export sometimes repeats a message under the speaker's second nickname (same time, same
+    # text): the copy is neither a question (its pair would repeat the first's) nor an answer.
+    repeated = {i for i in range(1, n) if messages[i].text == messages[i - 1].text
+                and messages[i].time == messages[i - 1].time}
+    day = DayQuestions({}, {}, set(), repeated, set())
+    questions, talk = day.questions, day.talk
+    for i, m in enumerate(messages):
+        if m.kind in ("text", "quote") and i not in repeated:
+            context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
+                               if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
+            found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
+            if found and in_monologue(messages, i, rules, skip=repeated | questions.keys() | talk.keys()):
+                role = talk_role(clean(m.text, m.mentions), rules)
+                if role == "own":
+                    talk[i] = found
+                elif role == "aside":
+                    day.asides.add(i)
+                if role != "audience":  # only a question put to the others stays an ordinary one
+                    found = None
+            if rules.restated is not None and rules.restated.search(m.text) and not excluded_by(m.text, rules):
+                day.restated.add(i)
+                day.asides.discard(i)
+                found = found or Question(1.0, ["restated"])  # whatever the question's wording
+            if found:
+                questions[i] = found
+    return day
+
+
 def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | None = None,
              aliases: dict[str, str] | None = None) -> list[Pair]:
     """The Q&A pairs of one day of one group (messages in order).
@@ -316,29 +379,9 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     n = len(messages)
     w, pen = rules.weights, rules.penalties
     aliases = aliases or {}
-    questions: dict[int, Question] = {}
-    restated: set[int] = set()  # 问题：… 回答：… messages: a question and its own answer, and maybe another's
-    # The export sometimes repeats a message under the speaker's second nickname (same time, same
-    # text): the copy is neither a question (its pair would repeat the first's) nor an answer.
-    repeated = {i for i in range(1, n) if messages[i].text == messages[i - 1].text
-                and messages[i].time == messages[i - 1].time}
-    talk: dict[int, Question] = {}  # questions the speaker of a talk asks, to answer them next
-    for i, m in enumerate(messages):
-        if m.kind in ("text", "quote") and i not in repeated:
-            context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
-                               if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
-            found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
-            if found and in_monologue(messages, i, rules, skip=repeated | questions.keys() | talk.keys()):
-                role = talk_role(clean(m.text, m.mentions), rules)
-                if role == "own":
-                    talk[i] = found
-                if role != "audience":  # only a question put to the others stays an ordinary one
-                    found = None
-            if rules.restated is not None and rules.restated.search(m.text) and not excluded_by(m.text, rules):
-                restated.add(i)
-                found = found or Question(1.0, ["restated"])  # whatever the question's wording
-            if found:
-                questions[i] = found
+    found_questions = find_questions(messages, rules)
+    questions, talk = found_questions.questions, found_questions.talk
+    restated, repeated = found_questions.restated, found_questions.repeated
     if not questions and not talk:
         return []
     quoted = {i: find_quoted(messages, i) for i, m in enumerate(messages) if m.kind == "quote" and m.quoted_text}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from kb.eval.align import align_folders
 from kb.eval.digests import parse_digest, read_digests
 from kb.eval.score import evaluate, score
-from kb.extract.qa_signals import why_unpaired
+from kb.extract.qa import explain_unpaired
 from kb.rules.qa import load_qa_rules
 from kb.ingest import discover, ingest
 from kb.store.models import Alias, Message, QAAnswer, QAPair, Source, Term
@@ -54,7 +54,7 @@ def test_qa_recall_and_answer_agreement(engine, digests, logs):
     _pair(engine, (PROD, 11), (PROD, 15), (PROD, 19))  # Q1 with the two answer messages the digest merged
     _pair(engine, (ARCH, 7), (ARCH, 15))  # 跨境 Q1, but linked to an unrelated answer
     rules = load_qa_rules()
-    report = evaluate(engine, digests, logs, explain=lambda text, has_term: why_unpaired(text, rules, has_term))
+    report = evaluate(engine, digests, logs, explain=lambda ids: explain_unpaired(engine, ids, rules))
     assert report.matched_in_db == 3
     assert (report.qa_recalled, report.aligned_questions, report.qa_recall) == (2, 3, 0.6667)
     assert (report.answers_agreed, report.answers_expected, report.answer_agreement) == (1, 2, 0.5)

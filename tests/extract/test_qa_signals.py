@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from kb.extract.qa_signals import (Msg, bigrams, clean, detect_question, excluded_by, is_non_answer, learn_aliases,
-                                    link_day, same_person)
+                                    link_day, same_person, why_unpaired)
 from kb.rules.qa import load_qa_rules
 
 
@@ -651,3 +651,38 @@ def test_a_question_in_a_talk_put_to_the_others_is_an_ordinary_question(rules):
     messages[4]._grams = None
     found = pairs_of(messages, rules)
     assert [a for a, _ in found[3]] == [4]
+
+
+@pytest.mark.parametrize("case, index, reason", [
+    ("aside", 3, "asked in the middle of the speaker's own talk"),
+    ("own", 3, "a question of the speaker's own talk"),
+    ("copy", 1, "a repeated copy"),
+    ("unanswered", 0, "a question, but no reply was linked"),
+    ("low score", 0, "a question, but its pair scored 0.47, below linking.min_pair_score 0.6"),
+    ("weak", 0, "a weak question (score 0.50, below linking.strong_question 0.9)"),
+    ("paired", 0, "the question of a pair"),
+    ("excluded", 0, "excluded (roll_call)"),
+    ("off topic", 0, "no payment content"),
+    ("statement", 0, "no question cue"),
+])
+def test_why_a_message_is_no_pairs_question_is_read_in_its_day(rules, case, index, reason):
+    days = {
+        "aside": _talk("用户还款以后利息收入还要再调整吗？"),  # a yes/no turn of the talk, to nobody
+        "own": _talk("那么，什么是贷款减值准备？"),
+        "copy": chat(("10:44:20", "李秀刚", "云账户跟公司结算，也是0.6%的税吗？"),
+                     ("10:44:20", "李秀刚-厦门投融汇CTO", "云账户跟公司结算，也是0.6%的税吗？")),
+        "unanswered": chat(("10:00:00", "小林", "备付金和资金池有什么区别？")),
+        "low score": chat(("10:00:00", "小林", "那备付金这块怎么弄"), ("10:01:00", "老周", "一般都是这样做的，没什么特别")),
+        "weak": chat(("10:00:00", "小林", "那备付金这块怎么弄"), ("10:01:00", "老周", "一般都是这样做的，没什么特别")),
+        "paired": chat(("10:00:00", "小林", "备付金和资金池有什么区别？"), ("10:01:00", "老周", "一般都是这样做的，没什么特别")),
+        "excluded": chat(("10:00:00", "小林", "加个微信聊下备付金？")),
+        "off topic": chat(("10:00:00", "小林", "周末去哪里爬山好？")),
+        "statement": chat(("10:00:00", "小林", "备付金要集中存管到央行。")),
+    }
+    messages = days[case]
+    if case == "own":
+        messages[4].speaker = messages[3].speaker  # the speaker goes on with a question, no statement
+        messages[4].text = "大家怎么看？"
+    if case == "weak":  # a pair score that passes, from a question too weak to be linked by nearness alone
+        rules = dataclasses.replace(rules, min_pair_score=0.4)
+    assert why_unpaired(messages, index, rules).startswith(reason)
