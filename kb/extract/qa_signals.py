@@ -401,7 +401,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 turn_of[i] = turn_of[j]
                 break
 
-    asks: list[bool | None] = [None] * n  # question_like of each message, computed when first needed
+    asks: list[bool | None] = [None] * n  # whether each message asks something itself, computed when first needed
     speakers = {m.speaker for m in messages if m.speaker}
     addressee: dict[str, str | None] = {}
 
@@ -479,7 +479,9 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                     k in questions and turn_of[k] != turn_of[qi] for k in range(previous[0] + 1, j)):
                 signals["continuation"] = round(w["continuation"] * previous[1], 3)
             if asks[j] is None:  # each message is read once, however many questions it could answer
-                asks[j] = question_like(a.text, rules, a.mentions)
+                # a question mark or 吗, or cues that make it a question whatever it is about (请问…)
+                asks[j] = question_like(a.text, rules, a.mentions) or detect_question(
+                    a.text, rules, has_term=True, mentions=a.mentions) is not None
             if (j in questions or asks[j]) and j not in restated and "quote" not in signals:
                 signals["is_question"] = -pen["is_question"]
             if far:

@@ -118,6 +118,10 @@ def test_question_cues(rules, text, cue):
     ("美团“借卡下线”玩闪付，II类户成地方银行获客新渠道？-移动支付网", "forwarded"),
     ("大家好！我今天分享一下银行网联业务对接的经验，请大家多多指教，谢谢", "announcement"),
     ("我是便利蜂的支付产品经理，只能把这些事情与大家分享一下，希望能达到抛砖引玉的效果", "announcement"),
+    ("华瑞银行的人，在群里吗？", "roll_call"),
+    ("有加班不严重的互联网公司吗？", "social"),
+    ("@某人?就是在这个报表上，出入金你想想区别在哪里", "rhetorical"),    # a prompt in a debate
+    ("搞什么？这分享的是啥玩意？", "rhetorical"),
 ])
 def test_exclusions(rules, text, exclusion):
     assert excluded_by(text, rules) == exclusion
@@ -161,6 +165,9 @@ def test_exclusions(rules, text, exclusion):
     "但是垂直化感觉还是要支付公司来做呢",                       # 还是: "still", an opinion
     "如果是方案2的话，T+1日出金的时候感觉少了一些保障呢",     # an opinion, not "what if"
     "支付宝的订单什么的都是前端传的",                           # 什么的: "and such"
+    "是的，A股主力是国家队，明白这一点就知道该怎么做了",         # 就知道该怎么: a statement
+    "每多一个系统，就要考虑解决这个系统自己发生问题要怎么办。",  # 要考虑…怎么办
+    "孔总研究多 干脆来一个区块链应用现状的分享？",               # a suggestion
 ])
 def test_not_questions(rules, text):
     assert detect_question(text, rules) is None
@@ -686,3 +693,15 @@ def test_why_a_message_is_no_pairs_question_is_read_in_its_day(rules, case, inde
     if case == "weak":  # a pair score that passes, from a question too weak to be linked by nearness alone
         rules = dataclasses.replace(rules, min_pair_score=0.4)
     assert why_unpaired(messages, index, rules).startswith(reason)
+
+
+def test_a_reply_that_asks_without_a_question_mark_is_no_answer(rules):
+    # 请问… asks even with no question mark and no payment word: a new question, not an answer
+    messages = chat(
+        ("17:54:18", "小林", "咨询下，资产业务对账、资金业务对账，分别是什么和什么对账？"),
+        ("18:02:23", "老周", "请问大家有没有见到过这个规范 2017年的"),
+    )
+    assert 0 not in pairs_of(messages, rules)
+    messages[1].text = "资产对账是账务和业务订单对，资金对账是账务和银行流水对"
+    messages[1]._grams = None
+    assert [a for a, _ in pairs_of(messages, rules)[0]] == [1]
