@@ -35,6 +35,8 @@ REJECTED_FILE = "_rejected.yaml"
 UNCATEGORIZED = "uncategorized"
 FIELDS = ("term", "english", "definition", "aliases", "related", "notes")
 EXPORTED_AT = "glossary.exported_at"
+# the origins of the aliases export writes (not "extracted"), in the order it prefers one written form
+CURATED_ALIASES = {"curated": 0, "imported": 1, "merged": 2}
 HEADER = ("# kb curated glossary (docs/glossary.md). Edit, then `kb glossary import DIR`;\n"
           "# `kb glossary export DIR` rewrites this file from the database.\n")
 
@@ -107,7 +109,13 @@ def term_entry(term: Term) -> dict[str, Any]:
         entry["english"] = term.english
     if term.definition:
         entry["definition"] = term.definition
-    aliases = sorted({a.alias for a in term.aliases if a.key != term.key}, key=sort_key)
+    # the curated names only, one written form per key: the extractor's variants of a name (PBOC
+    # beside pboc, 中国人 民银行) are its own, found again by every extraction, and import keeps them
+    forms: dict[str, str] = {}
+    for alias in sorted(term.aliases, key=lambda a: (CURATED_ALIASES.get(a.origin, 9), sort_key(a.alias))):
+        if alias.key != term.key and alias.origin in CURATED_ALIASES:
+            forms.setdefault(alias.key, alias.alias)
+    aliases = sorted(forms.values(), key=sort_key)
     if aliases:
         entry["aliases"] = aliases
     if term.related:
@@ -124,6 +132,11 @@ def export_glossary(engine: Engine, directory: str | Path) -> ExportReport:
     directory always mirrors the database.
     """
     directory = Path(directory)
+    foreign = [path for path in sorted(directory.glob("*.yaml")) if not _is_glossary_file(path)]
+    if foreign:
+        shown = ", ".join(str(path) for path in foreign[:3]) + (" …" if len(foreign) > 3 else "")
+        raise KbError(f"{shown}: not a glossary file (no terms: or rejected: list); export removes the YAML "
+                      f"files of {directory} it does not write, so it writes only into a glossary folder or a new one")
     directory.mkdir(parents=True, exist_ok=True)
     report = ExportReport()
     with lifecycle.transaction(engine) as session:
@@ -166,6 +179,23 @@ def export_glossary(engine: Engine, directory: str | Path) -> ExportReport:
     return report
 
 
+def _is_glossary_file(path: Path) -> bool:
+    """Whether a YAML file is one an export wrote or a curator wrote like one: the export's header,
+    or a mapping of ``category``/``terms`` or ``rejected`` only. Export removes such files when
+    it writes no term into them, and no other file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if text.startswith(HEADER.splitlines()[0]):
+        return True
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return isinstance(data, dict) and bool(data) and (set(data) <= {"category", "terms"} or set(data) == {"rejected"})
+
+
 # ---- YAML loading ---------------------------------------------------------------------------------
 
 class _Loader(yaml.SafeLoader):
@@ -205,7 +235,7 @@ def load_glossary(directory: str | Path) -> tuple[list[Entry], list[Entry]]:
     problems: list[str] = []
     approved: list[Entry] = []
     rejected: list[Entry] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}  # key -> (where, written form) of its first listing
     for path in sorted(directory.glob("*.yaml")):
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
@@ -257,8 +287,12 @@ def load_glossary(directory: str | Path) -> tuple[list[Entry], list[Entry]]:
             for form in (name, *lists.get("aliases", [])):
                 form_key = term_key(form)
                 if form_key in seen:
-                    problems.append(f"{where}: {form!r} is already listed at {seen[form_key]}")
-                seen.setdefault(form_key, where)
+                    first_where, first_form = seen[form_key]
+                    same = f" as {first_form!r}" if first_form != form else ""
+                    place = f"in the entry of {name!r}" if first_where == where else f"at {first_where}"
+                    problems.append(f"{where}: {form!r} is already listed{same} {place} "
+                                    "(names that differ only in case, width, spaces or traditional characters are one name)")
+                seen.setdefault(form_key, (where, form))
             entry = Entry(term=name, key=key, category=category, fields=fields,
                           aliases=list(dict.fromkeys(lists.get("aliases", []))), where=where)
             (rejected if listing == "rejected" else approved).append(entry)
@@ -294,11 +328,11 @@ def _differs(term: Term, entry: Entry, status: str) -> bool:
         current = sorted(term.related or []) if key == "related" else getattr(term, key)
         if current != value:
             return True
-    have = {a.key: a for a in term.aliases}
+    curated = {a.key for a in term.aliases if a.origin != "extracted"}
     want = {term_key(a) for a in entry.aliases} - {term.key}
-    if want - set(have):
+    if want - curated:  # missing, or only found by the extractor so far
         return True
-    return any(a.origin != "extracted" and k not in want for k, a in have.items())
+    return bool(curated - want)
 
 
 def _apply(session: Session, term: Term, entry: Entry, status: str) -> None:
@@ -318,9 +352,14 @@ def _apply(session: Session, term: Term, entry: Entry, status: str) -> None:
     for alias in list(term.aliases):
         if alias.key not in want and alias.origin != "extracted":
             term.aliases.remove(alias)
-    have = {a.key for a in term.aliases}
     for key, alias in want.items():
-        if key not in have:
+        same_key = [a for a in term.aliases if a.key == key]
+        if any(a.origin != "extracted" for a in same_key):
+            continue
+        found = next((a for a in same_key if a.alias == alias), None)
+        if found is not None:  # the extractor found the name first: now the glossary lists it
+            found.origin = "imported"
+        else:
             term.aliases.append(Alias(alias=alias, key=key, origin="imported"))
 
 

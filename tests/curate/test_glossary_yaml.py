@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb.curate import audit, glossary_yaml, lifecycle
+from kb.errors import KbError
 from kb.store import Decision, Term, open_db
 
 GLOSSARY = Path(__file__).resolve().parents[2] / "glossary"
@@ -44,6 +45,29 @@ def test_seed_glossary_imports_on_a_fresh_database_and_exports_byte_identical(db
     glossary_yaml.export_glossary(engine, tmp_path / "out")
     assert files(tmp_path / "out") == files(GLOSSARY)
     engine.dispose()
+
+
+def test_the_extractors_written_forms_neither_leak_into_nor_drop_out_of_an_export(tmp_path):
+    # After extraction a term has the written forms the chat used as extracted aliases (PBOC beside
+    # pboc, 中国人 民银行 with a stray space) and may have found a glossary alias first (网联清算).
+    # The export lists the curated names once each, so it imports again without duplicates.
+    from kb.store import Alias
+
+    engine = open_db(f"sqlite:///{tmp_path / 'kb.sqlite'}")
+    with Session(engine) as session:
+        session.add(Term(canonical="网联", key="网联", status="candidate", origin="extracted",
+                         aliases=[Alias(alias="网联清算", key="网联清算", origin="extracted")]))
+        session.commit()
+    glossary_yaml.import_glossary(engine, GLOSSARY)
+    with Session(engine) as session:
+        bank = lifecycle.find_term(session, "人民银行")
+        bank.aliases += [Alias(alias=form, key=key, origin="extracted")
+                         for form, key in (("PBOC", "pboc"), ("pboc", "pboc"), ("中国人 民银行", "中国人民银行"))]
+        session.commit()
+    glossary_yaml.export_glossary(engine, tmp_path / "out")
+    assert files(tmp_path / "out") == files(GLOSSARY)
+    report = glossary_yaml.import_glossary(engine, tmp_path / "out")
+    assert not report.created and not report.updated and not report.conflicts
 
 
 def test_yaml_is_utf8_without_escapes_and_sorted_by_pinyin():
@@ -162,7 +186,7 @@ def test_import_merges_a_candidate_listed_as_alias(examples_sqlite, tmp_path):
     ("a.yaml", "category: 收单\nterms: [\n", "a.yaml:3: not valid UTF-8 YAML"),
     ("a.yaml", "- 收单\n", "a.yaml:1: expected a mapping"),
     ("a.yaml", "categories: 收单\nterms: []\n", "a.yaml:1: unknown key 'categories'"),
-    ("a.yaml", "terms:\n  - term: 收单\n  - term: 收單\n", "a.yaml:3: '收單' is already listed at"),
+    ("a.yaml", "terms:\n  - term: 收单\n  - term: 收單\n", "a.yaml:3: '收單' is already listed as '收单' at"),
     ("_rejected.yaml", "rejected:\n  - term: 好的\n    english: ok\n", "_rejected.yaml:2: unknown field 'english'"),
 ])
 def test_invalid_glossary_is_reported_with_file_and_line(tmp_path, name, text, problem):
@@ -191,6 +215,24 @@ def test_export_removes_yaml_files_of_categories_that_are_gone(tmp_path):
     report = glossary_yaml.export_glossary(engine, tmp_path / "g")
     assert [p.name for p in report.removed] == ["old-category.yaml"]
     assert files(tmp_path / "g") == files(GLOSSARY)
+
+
+def test_export_refuses_a_folder_with_yaml_files_that_are_no_glossary(tmp_path):
+    # export mirrors the database by removing the YAML files it does not write: never a file that
+    # is no glossary file (a rules folder given by mistake, a CI config)
+    engine = open_db(f"sqlite:///{tmp_path / 'kb.sqlite'}")
+    glossary_yaml.import_glossary(engine, GLOSSARY)
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "rules", rules)
+    before = files(rules)
+    with pytest.raises(KbError, match=r"qa\.yaml.*not a glossary file"):
+        glossary_yaml.export_glossary(engine, rules)
+    assert files(rules) == before
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / "ci.yaml").write_text("jobs:\n  test: make test\n", encoding="utf-8")
+    with pytest.raises(KbError, match="ci.yaml"):
+        glossary_yaml.export_glossary(engine, tmp_path / "g")
+    assert (tmp_path / "g" / "ci.yaml").exists() and len(files(tmp_path / "g")) == 1
 
 
 def test_undoing_an_import_removes_the_term_it_created(tmp_path):
