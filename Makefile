@@ -34,4 +34,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_ingest.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) kb.sqlite kb.sqlite-wal kb.sqlite-shm $(SITE) .pytest_cache
+	rm -rf $(VENV) kb.sqlite kb.sqlite-wal kb.sqlite-shm $(SITE) corpus.sqlite corpus.sqlite-wal corpus.sqlite-shm corpus-site .pytest_cache

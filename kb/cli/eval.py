@@ -57,7 +57,7 @@ def eval_command(digests_dir: str | None, logs_dir: str | None, window: int, shi
     from kb.extract.qa import explain_unpaired
     from kb.rules.qa import load_qa_rules
 
-    engine = open_db(db_url)
+    engine = open_db(db_url, create_file=False)
     rules = load_qa_rules()
     report = evaluate(engine, digests_dir, logs_dir, window=window, shift=shift, min_similarity=min_similarity,
                       margin=margin, explain=lambda ids: explain_unpaired(engine, ids, rules))

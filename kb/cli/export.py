@@ -49,7 +49,7 @@ def export_command(fmt: str, output: str | None, db_url: str) -> None:
     Example: kb export --format json -o kb.json
     """
     function = exporter(fmt)
-    engine = open_db(db_url)
+    engine = open_db(db_url, create_file=False)
     data = function(engine)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n" if fmt == "json" else data
     if output:

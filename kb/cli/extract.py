@@ -35,7 +35,7 @@ def extract_command(rules_dir: str | None, workers: int | None, force: bool, db_
     from kb.rules.terms import load_term_rules
 
     load_term_rules(rules_dir)  # every rule problem is reported before anything runs
-    engine = open_db(db_url)
+    engine = open_db(db_url, create_file=False)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
         tasks: dict[str, int] = {}
@@ -93,7 +93,7 @@ def terms_command(top: int, status: str, db_url: str) -> None:
     """
     from kb.extract.listing import top_terms
 
-    engine = open_db(db_url)
+    engine = open_db(db_url, create_file=False)
     rows = top_terms(engine, top, None if status == "all" else status)
     if not rows:
         console.print("No terms: run kb extract first.")

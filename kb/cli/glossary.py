@@ -29,7 +29,7 @@ def export_command(directory: str, db_url: str) -> None:
 
     Example: kb glossary export glossary
     """
-    report = glossary_yaml.export_glossary(open_db(db_url), directory)
+    report = glossary_yaml.export_glossary(open_db(db_url, create_file=False), directory)
     console.print(f"exported {report.terms} approved and {report.rejected} rejected terms to "
                   f"{len(report.files)} files in {escape(directory)}", soft_wrap=True)
     for path in report.removed:

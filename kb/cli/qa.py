@@ -32,7 +32,7 @@ def qa_command(term: str | None, dates: str | None, group: str | None, min_score
     """
     from kb.extract.qa_query import list_pairs
 
-    pairs = list_pairs(open_db(db_url), term=term, dates=dates, group=group, min_score=min_score, limit=limit,
+    pairs = list_pairs(open_db(db_url, create_file=False), term=term, dates=dates, group=group, min_score=min_score, limit=limit,
                        sample=sample, seed=seed)
     if not pairs:
         console.print("No Q&A pairs match: run kb extract first, or widen the filters.")

@@ -28,7 +28,7 @@ def reading_list_command(topic: str | None, max_terms: int | None, fmt: str, out
     from kb.publish.reading import reading_list
     from kb.store import open_db
 
-    text = reading_list(open_db(db_url), topic=topic, max_terms=max_terms, fmt=fmt)
+    text = reading_list(open_db(db_url, create_file=False), topic=topic, max_terms=max_terms, fmt=fmt)
     if output:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"reading list written to {output}", err=True)

@@ -214,7 +214,7 @@ def review_command(curator: str | None, undo_last: bool, limit: int | None, db_u
 
     Example: kb review --curator alice
     """
-    engine = open_db(db_url)
+    engine = open_db(db_url, create_file=False)
     curator = lifecycle.default_curator(curator)
     if undo_last:
         with lifecycle.transaction(engine) as session:

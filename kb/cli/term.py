@@ -44,7 +44,7 @@ def approve_command(term: str, definition: str | None, curator: str | None, expe
 
     Example: kb term approve 备付金 --definition "…"
     """
-    with lifecycle.transaction(open_db(db_url)) as session:
+    with lifecycle.transaction(open_db(db_url, create_file=False)) as session:
         d = lifecycle.approve(session, term, lifecycle.default_curator(curator), definition=definition,
                               expected_version=expected_version)
     _done(d, f"approved {escape(d.term)}")
@@ -60,9 +60,9 @@ def reject_command(term: str, note: str | None, curator: str | None, expected_ve
                    db_url: str) -> None:
     """Reject a term: it leaves the queue and extraction never offers it again.
 
-    Example: kb term reject 大家好 --note "greeting, not a term"
+    Example: kb term reject 小额 --note "part of 小额支付系统, not a term"
     """
-    with lifecycle.transaction(open_db(db_url)) as session:
+    with lifecycle.transaction(open_db(db_url, create_file=False)) as session:
         d = lifecycle.reject(session, term, lifecycle.default_curator(curator), note=note,
                              expected_version=expected_version)
     _done(d, f"rejected {escape(d.term)}")
@@ -71,17 +71,19 @@ def reject_command(term: str, note: str | None, curator: str | None, expected_ve
 @term_group.command("merge")
 @click.argument("variant")
 @click.option("--into", "into", required=True, metavar="TERM", help="The term the variant becomes an alias of.")
+@click.option("--force", is_flag=True, help="Merge an approved term too (its definition is no longer shown).")
 @curator_option
 @version_option
 @db_option
-def merge_command(variant: str, into: str, curator: str | None, expected_version: int | None, db_url: str) -> None:
+def merge_command(variant: str, into: str, force: bool, curator: str | None, expected_version: int | None,
+                  db_url: str) -> None:
     """Merge a variant into a term: its name becomes an alias, its mentions follow.
 
-    Example: kb term merge 清分 --into 清算
+    Example: kb term merge T0 --into T+0
     """
-    with lifecycle.transaction(open_db(db_url)) as session:
+    with lifecycle.transaction(open_db(db_url, create_file=False)) as session:
         d = lifecycle.merge(session, variant, into, lifecycle.default_curator(curator),
-                            expected_version=expected_version)
+                            expected_version=expected_version, force=force)
         n = len(d.after.get("moved", {}).get("mentions", []))
         target = d.after.get("merged_into")
     _done(d, f"merged {escape(d.term)} into {escape(str(target))} ({n} mentions moved)")
@@ -107,7 +109,7 @@ def edit_command(term: str, curator: str | None, expected_version: int | None, d
     changes = {k: v for k, v in fields.items() if v is not None and v != ()}
     if "related" in changes:
         changes["related"] = ",".join(changes["related"])
-    with lifecycle.transaction(open_db(db_url)) as session:
+    with lifecycle.transaction(open_db(db_url, create_file=False)) as session:
         d = lifecycle.edit(session, term, lifecycle.default_curator(curator), expected_version=expected_version,
                            **changes)
     _done(d, f"edited {escape(d.term)}: {escape(summary(d.before, d.after))}")
@@ -127,7 +129,7 @@ def alias_command(term: str, alias: str, remove: bool, curator: str | None, expe
     Example: kb term alias 备付金 客户备付金
     """
     action = lifecycle.remove_alias if remove else lifecycle.add_alias
-    with lifecycle.transaction(open_db(db_url)) as session:
+    with lifecycle.transaction(open_db(db_url, create_file=False)) as session:
         d = action(session, term, alias, lifecycle.default_curator(curator), expected_version=expected_version)
     _done(d, f"{'removed' if remove else 'added'} alias {escape(alias)} of {escape(d.term)}")
 
@@ -140,7 +142,7 @@ def undo_command(curator: str | None, db_url: str) -> None:
 
     Example: kb term undo --curator alice
     """
-    with lifecycle.transaction(open_db(db_url)) as session:
+    with lifecycle.transaction(open_db(db_url, create_file=False)) as session:
         d = lifecycle.undo(session, lifecycle.default_curator(curator))
     console.print(f"undid decision #{d.undoes_id} on {escape(d.term)} · decision #{d.id} by {escape(d.curator)}",
                   soft_wrap=True)
@@ -177,7 +179,7 @@ def show_command(term: str, db_url: str) -> None:
 
     Example: kb term show 备付金
     """
-    with lifecycle.transaction(open_db(db_url)) as session:
+    with lifecycle.transaction(open_db(db_url, create_file=False)) as session:
         t = lifecycle.find_term(session, term)
         merged = session.get(Term, t.merged_into_id) if t.merged_into_id else None
         fields = Table.grid(padding=(0, 2))

@@ -26,7 +26,7 @@ def wiki_command(out: str, templates: str | None, title: str, db_url: str) -> No
     from kb.publish.render import render_wiki
     from kb.store import open_db
 
-    report = render_wiki(open_db(db_url), out, templates=templates, title=title)
+    report = render_wiki(open_db(db_url, create_file=False), out, templates=templates, title=title)
     print_report(console, report)
 
 

@@ -219,6 +219,8 @@ def add_alias(session: Session, term: Term | str, alias: str, curator: str, *,
 
     def change(t: Term) -> None:
         other = session.scalars(select(Term).where(Term.key == key, Term.id != t.id)).first()
+        if other is not None and other.status == "merged" and other.merged_into_id == t.id:
+            raise CurateError(f"{alias!r} is already an alias of {t.canonical!r}")
         if other is not None:
             raise CurateError(f"{alias!r} is the term {other.canonical!r}; use `kb term merge {alias} --into "
                               f"{t.canonical}` to make it an alias")
@@ -243,14 +245,22 @@ def remove_alias(session: Session, term: Term | str, alias: str, curator: str, *
 
 
 def merge(session: Session, variant: Term | str, into: Term | str, curator: str, *,
-          expected_version: int | None = None) -> Decision:
-    """Make ``variant`` an alias of ``into``: its name, aliases, mentions and definitions follow."""
+          expected_version: int | None = None, force: bool = False) -> Decision:
+    """Make ``variant`` an alias of ``into``: its name, aliases, mentions and definitions follow.
+    An approved variant is merged only with ``force``: its curated fields are left behind."""
     variant = _resolve(session, variant)
     target = _resolve(session, into)
     if target.id == variant.id:
         raise CurateError(f"cannot merge {variant.canonical!r} into itself")
+    if variant.status == "merged" and variant.merged_into_id == target.id:
+        raise CurateError(f"{variant.canonical!r} is already merged into {target.canonical!r}")
     if target.status in ("merged", "rejected"):
         raise CurateError(f"cannot merge into {target.canonical!r}: it is {target.status}")
+    if variant.status == "approved" and not force:
+        kept = [field for field in ("definition", "english", "category") if getattr(variant, field)]
+        lost = f" (its {', '.join(kept)} would no longer be shown)" if kept else ""
+        raise CurateError(f"{variant.canonical!r} is an approved term{lost}; to make it an alias of "
+                          f"{target.canonical!r} all the same, give --force")
 
     def change(t: Term) -> dict[str, Any]:
         _not_merged(session, t)

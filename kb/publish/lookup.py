@@ -104,7 +104,9 @@ def connect(url: str | None = None) -> _Connection:
 
     url = url or os.environ.get("KB_DB_URL") or DEFAULT_URL
     path = _sqlite_path(url)
-    if path is not None and path.is_file():
+    if path is not None and not path.is_file():
+        raise KbError(f"no database at {path}: kb ingest or kb build makes one (or give --db URL, or set $KB_DB_URL)")
+    if path is not None:
         connection = sqlite3.connect(str(path), timeout=10)
         if _at_heads(connection):
             return _Connection(connection, qmark=True)

@@ -92,8 +92,27 @@ def _at_heads(engine: Engine, heads: set[str]) -> bool:
     return bool(heads) and current == heads
 
 
-def open_db(url: str | None = None) -> Engine:
-    """An engine for the URL with the schema migrated to the newest revision."""
+def sqlite_file(url: str | None = None) -> Path | None:
+    """The file of an SQLite URL (None for other databases and in-memory ones)."""
+    parsed = sa.engine.make_url(database_url(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:" \
+            or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+def open_db(url: str | None = None, *, create_file: bool = True) -> Engine:
+    """An engine for the URL with the schema migrated to the newest revision. With ``create_file``
+    False, a missing SQLite file is an error instead of a new, empty database (commands that only
+    read or curate what an ingest stored)."""
+    if not create_file:
+        try:
+            path = sqlite_file(url)
+        except sa.exc.ArgumentError:
+            path = None  # create() says what is wrong with the URL
+        if path is not None and not path.is_file():
+            raise DatabaseError(f"no database at {path}: kb ingest or kb build makes one "
+                                "(or give --db URL, or set $KB_DB_URL)")
     engine = create(url)
     upgrade(engine)
     return engine

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
+from kb.store import open_db
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,6 +39,11 @@ def test_terms_table(extracted):
 
 
 def test_terms_before_extract(sqlite_url):
+    # no database file: an error, not a new empty database
+    result = CliRunner().invoke(main, ["terms", "--db", sqlite_url])
+    assert result.exit_code == 1 and "no database at" in result.output
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
+    open_db(sqlite_url).dispose()  # a database with nothing extracted yet
     result = CliRunner().invoke(main, ["terms", "--db", sqlite_url])
     assert result.exit_code == 0
     assert result.output.strip() == "No terms: run kb extract first."

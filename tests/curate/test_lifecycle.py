@@ -184,3 +184,20 @@ def test_default_curator(monkeypatch):
     assert lifecycle.default_curator("dave") == "dave"
     monkeypatch.delenv("KB_CURATOR")
     assert lifecycle.default_curator(None)  # the OS user
+
+
+def test_merging_what_is_merged_already_or_approved_says_so(examples_db):
+    with lifecycle.transaction(examples_db) as session:
+        lifecycle.merge(session, "代扣", "协议支付", "alice")
+        lifecycle.approve(session, "备付金", "alice", definition="客户的钱")
+    with lifecycle.transaction(examples_db) as session:
+        with pytest.raises(lifecycle.CurateError, match="'代扣' is already merged into '协议支付'"):
+            lifecycle.merge(session, "代扣", "协议支付", "alice")
+        with pytest.raises(lifecycle.CurateError, match="'代扣' is already an alias of '协议支付'"):
+            lifecycle.add_alias(session, "协议支付", "代扣", "alice")
+        # an approved term keeps its curated fields unless the curator insists
+        with pytest.raises(lifecycle.CurateError, match="approved term .its definition would no longer be shown.*--force"):
+            lifecycle.merge(session, "备付金", "资金池", "alice")
+    with lifecycle.transaction(examples_db) as session:
+        lifecycle.merge(session, "备付金", "资金池", "alice", force=True)
+    assert state(examples_db, "备付金")["status"] == "merged"
