@@ -37,6 +37,11 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
     from kb.publish.render import render_wiki
     from kb.store import open_db
 
+    from pathlib import Path
+
+    missing = [path for path in paths if not Path(path).exists()]
+    if len(missing) == len(paths):
+        raise click.ClickException(f"no such file or folder: {', '.join(missing)}")
     engine = open_db(db_url)
 
     started = time.perf_counter()
@@ -75,3 +80,6 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
         wiki = render_wiki(engine, out, templates=templates)
     console.print("3/3 ", end="")
     print_report(console, wiki)
+    if report.rejected:  # as kb ingest: the others are built, and the exit status says not all were
+        raise click.ClickException(f"{len(report.rejected)} of {len(report.files)} files rejected "
+                                   "(see above); the site is built from the others")

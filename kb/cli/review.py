@@ -223,7 +223,13 @@ def review_command(curator: str | None, undo_last: bool, limit: int | None, db_u
         console.print(f"undid decision #{undone} on {escape(decision.term)} (curator {escape(curator)})",
                       soft_wrap=True)
         return
-    counts = run_review(engine, curator, getkey=click.getchar,
-                        ask=lambda text: click.prompt(text, default="", show_default=False), limit=limit)
+    try:
+        counts = run_review(engine, curator, getkey=click.getchar,
+                            ask=lambda text: click.prompt(text, default="", show_default=False), limit=limit)
+    except OSError as exc:  # click reads single keys from the terminal, /dev/tty
+        if exc.filename != "/dev/tty":
+            raise
+        raise KbError("kb review reads single keys and needs an interactive terminal; in scripts use "
+                      "kb term approve|reject|merge|edit|alias (see kb term --help)") from None
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no decisions"
     console.print(f"review by {escape(curator)}: {summary}", soft_wrap=True)

@@ -93,6 +93,19 @@ def test_stale_edit_is_refused_on_the_command_line(db):
     assert "(you saw version 1, it is now version 2); nothing was written" in result.output
 
 
+def test_review_without_a_terminal_says_what_to_use_instead(db, monkeypatch):
+    import click
+
+    def no_terminal(echo=False):
+        raise OSError(6, "No such device or address", "/dev/tty")
+
+    monkeypatch.setattr(click, "getchar", no_terminal)
+    result = kb(db, "review")
+    assert result.exit_code == 1
+    assert "needs an interactive terminal; in scripts use kb term approve" in result.output
+    assert "/dev/tty" not in result.output
+
+
 def test_review_reads_single_keys_from_the_terminal(db):
     # 备付金: a; 资金池: s; 大家好: r; 代扣: m, then the target at the prompt; the queue ends with 资金池 (skipped)
     result = kb(db, "review", input="asrm备付金\nq")

@@ -59,5 +59,13 @@ def test_build_reports_rejected_files_and_goes_on(sqlite_url, tmp_path, monkeypa
     (logs / "2024-01-01-chat.markdown").write_bytes((EXAMPLES / "paydemo" / "2024-03-04-chat.markdown").read_bytes())
     (logs / "junk.markdown").write_bytes(b"\x00\x01 not a chat log")
     result = CliRunner().invoke(main, ["build", "--db", sqlite_url, str(logs), "--out", str(tmp_path / "site")])
-    assert result.exit_code == 0, result.output
+    # the site is built from the other files, and the exit status says not every file was read
+    assert result.exit_code == 1, result.output
     assert "1 rejected" in result.output and "skipped " in result.output and "junk.markdown" in result.output
+    assert "1 of 2 files rejected" in result.output and (tmp_path / "site" / "index.html").is_file()
+
+
+def test_build_of_paths_that_do_not_exist_stops_before_anything(sqlite_url, tmp_path):
+    result = CliRunner().invoke(main, ["build", "--db", sqlite_url, str(tmp_path / "nope"), "--out", str(tmp_path / "site")])
+    assert result.exit_code == 1 and f"no such file or folder: {tmp_path / 'nope'}" in result.output
+    assert not (tmp_path / "site").exists() and not Path(sqlite_url.removeprefix("sqlite:///")).exists()
