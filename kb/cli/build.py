@@ -51,6 +51,9 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
                   f"{len(report.rejected)} rejected ({time.perf_counter() - started:.1f} s)")
     for result in report.rejected:
         err_console.print(f"    skipped {result.where}: {result.reason}", markup=False, soft_wrap=True)
+    for result in report.files:
+        for warning in result.warnings:
+            err_console.print(f"    warning: {warning}", markup=False, soft_wrap=True)
 
     started = time.perf_counter()
     try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
 
@@ -28,6 +28,8 @@ from kb.store.nickname import split_nickname
 
 # Matched after a newline (a literal prefix keeps the scan fast), on text without trailing spaces.
 HEADER = re.compile(r"\n> ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:[ \t\u3000]+([^\n]*))?(?=\n|$)")
+# what a header with a typo looks like (no seconds, no space after >, a space before it): reported
+NEAR_HEADER = re.compile(r"^\s*>\s*\d{1,2}[:：]\d{1,2}")
 BLANK_LINES = re.compile(r"\n{2,}")
 TRAILING_SPACE = re.compile(r"[ \t\u3000]+$", re.MULTILINE)
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
@@ -77,6 +79,7 @@ class ParsedLog:
     title: str | None
     author: str | None
     messages: list[ParsedMessage]
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # (1-based line, what looks wrong)
 
 
 def parse_file(path: str | Path) -> ParsedLog:
@@ -102,6 +105,10 @@ def parse_bytes(data: bytes, path: str) -> ParsedLog:
     lines = TRAILING_SPACE.sub("", unescape(strip_controls(normalize_newlines(text)))).split("\n")
     front_matter, body_start = _front_matter(lines, path)
     blocks = _message_blocks("\n" + "\n".join(lines[body_start:]), body_start)
+    warnings = [(number, f"{line.strip()!r} looks like a message header but is not one ('> HH:MM:SS  "
+                         "speaker'): its lines are kept as part of the message before")
+                for number, line in enumerate(lines[body_start:], body_start + 1)
+                if NEAR_HEADER.match(line) and not HEADER.match("\n" + line)]
     if front_matter is None and not blocks:
         raise NotAChatLog(path, "neither front matter nor message headers, not a chat log")
     front_matter = front_matter or {}
@@ -121,6 +128,7 @@ def parse_bytes(data: bytes, path: str) -> ParsedLog:
         title=title,
         author=_unquote(front_matter.get("author")) or None,
         messages=messages,
+        warnings=warnings,
     )
 
 

@@ -26,6 +26,7 @@ class FileResult:
     messages: int = 0
     reason: str | None = None  # why it was rejected
     line: int | None = None  # where, when a line is to blame
+    warnings: list[str] = field(default_factory=list)  # "path:line: what looks wrong" of a file stored anyway
 
     @property
     def where(self) -> str:
@@ -192,4 +193,5 @@ def _store(engine: Engine, batch: list[_Parsed], known: dict[str, tuple[int, str
             ids.append(source_id)
     for item, source_id in zip(batch, ids):
         known[item.key] = (source_id, item.sha)
-        yield FileResult(str(item.path), REPLACED if item.previous else NEW, messages=len(item.log.messages))
+        yield FileResult(str(item.path), REPLACED if item.previous else NEW, messages=len(item.log.messages),
+                         warnings=[f"{item.path}:{line}: {what}" for line, what in item.log.warnings])

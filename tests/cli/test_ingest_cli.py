@@ -84,6 +84,14 @@ def test_bad_input_exits_1_with_a_rejected_table(workdir: Path) -> None:
     assert result.output.endswith("Error: 3 of 6 files rejected; the others are stored\n")
 
 
+def test_a_header_with_a_typo_is_a_warning_naming_file_and_line(workdir: Path) -> None:
+    (workdir / "logs" / "demo" / "2024-03-06-chat.markdown").write_text(
+        "---\ntitle: x\n---\n> 10:00:00  a\n\nhi\n\n> 10:53  b\n\nhello\n", encoding="utf-8")
+    result = run("logs")
+    assert result.exit_code == 0, result.output
+    assert "warning: logs/demo/2024-03-06-chat.markdown:8: '> 10:53  b' looks like a message header" in result.output
+
+
 def test_group_option_and_db_from_the_environment(workdir: Path, monkeypatch) -> None:
     monkeypatch.setenv("KB_DB_URL", "sqlite:///from-env.sqlite")
     result = CliRunner().invoke(main, ["ingest", "--group", "支付群", "logs/demo/2024-03-04-chat.markdown"])

@@ -108,6 +108,20 @@ def test_lines_that_are_not_headers_stay_content(line: str) -> None:
     assert message["text"] == line
 
 
+@pytest.mark.parametrize("line", ["> 24:00:00  a", ">10:00:00  a", "  > 10:00:00  a", "> 10:00  a", "> 10：53：00 a"])
+def test_a_header_with_a_typo_is_reported_with_its_line(line: str) -> None:
+    # the message before keeps the line (nothing is lost), and the file:line says where to look
+    parsed = parse_bytes(log_text(block("10:52:11", "thq", "第一句"), f"{line}\n\n第二句\n").encode(), "x.markdown")
+    assert len(parsed.messages) == 1 and line.strip() in parsed.messages[0]["text"]
+    [(number, what)] = parsed.warnings
+    assert log_text(block("10:52:11", "thq", "第一句")).count("\n") + 1 == number
+    assert "looks like a message header but is not one" in what
+
+
+def test_a_good_log_has_no_warnings() -> None:
+    assert parse_bytes(log_text(block("10:52:11", "thq", "> 引用一句", "10:53 开会")).encode(), "x.markdown").warnings == []
+
+
 # --- content kinds -------------------------------------------------------------------------------
 
 # (content as written, kind, text, extra fields expected)
