@@ -42,6 +42,9 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
     missing = [path for path in paths if not Path(path).exists()]
     if len(missing) == len(paths):
         raise click.ClickException(f"no such file or folder: {', '.join(missing)}")
+    from kb.rules import check_rules
+
+    check_rules(rules_dir)  # before ingesting: every problem of every rule file at once
     engine = open_db(db_url)
 
     started = time.perf_counter()

@@ -32,9 +32,9 @@ def extract_command(rules_dir: str | None, workers: int | None, force: bool, db_
     Example: kb extract --rules rules/
     """
     from kb.extract import extract
-    from kb.rules.terms import load_term_rules
+    from kb.rules import check_rules
 
-    load_term_rules(rules_dir)  # every rule problem is reported before anything runs
+    check_rules(rules_dir)  # every problem of every rule file is reported before anything runs
     engine = open_db(db_url, create_file=False)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as progress:

@@ -229,6 +229,10 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
     audience = optional_pattern(question, "audience", "question")
     cues = _rule_list(problems, path, "question.cues", question.get("cues"), need_weight=True)
     exclusions = _rule_list(problems, path, "question.exclusions", question.get("exclusions", []), need_weight=False)
+    reachable = _most_cues_give(cues)
+    if isinstance(threshold, (int, float)) and cues and threshold > reachable:
+        problems.add(path, "question.threshold", f"{threshold} is more than all the cues can add up to "
+                     f"({reachable:g}, the heaviest cue of each group): no message would be a question")
     domain = _pattern(problems, path, "question.domain", question.get("domain"), need_weight=False)
     non_answers = _rule_list(problems, path, "answer.non_answers", answer.get("non_answers", []), need_weight=False)
     answer_min_chars = num(answer, "min_chars", "answer", 1, low=0, high=None, integer=True)
@@ -257,6 +261,21 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
         monologue_lookback=monologue_lookback, monologue_messages=monologue_messages, monologue_chars=monologue_chars,
         talk_question=talk_question, talk_max_chars=talk_max_chars, audience=audience,
     )
+
+
+def _most_cues_give(cues: list[Pattern]) -> float:
+    """The highest score a message's cues can reach: the positive cues, only the heaviest of each group
+    counting (as kb.extract.qa_signals.cue_score adds them)."""
+    best: dict[str, float] = {}
+    total = 0.0
+    for cue in cues:
+        if cue.weight is None or cue.weight <= 0:
+            continue
+        if cue.group:
+            best[cue.group] = max(best.get(cue.group, 0.0), cue.weight)
+        else:
+            total += cue.weight
+    return round(total + sum(best.values()), 6)
 
 
 def _weights(problems: Problems, path: Path, linking: dict, key: str, names: tuple[str, ...]) -> dict[str, float]:

@@ -133,7 +133,7 @@ def _mapping(path: Path, problems: Problems, sections: tuple[str, ...]) -> dict[
         return {}
     for key in data:
         if key not in sections:
-            problems.add(path, None, f"unknown section {key!r} (known: {', '.join(sections)})")
+            problems.add(path, None, f"unknown section {key!r} (known: {', '.join(sections)})", at=str(key))
     return data
 
 
@@ -241,14 +241,15 @@ def _load_terms(path: Path, problems: Problems) -> dict[str, Any]:
         raw = {}
     for key, value in raw.items():
         if key not in SETTINGS:
-            problems.add(path, "settings", f"unknown setting {key!r} (known: {', '.join(SETTINGS)})")
+            problems.add(path, "settings", f"unknown setting {key!r} (known: {', '.join(SETTINGS)})", at=f"settings.{key}")
             continue
         _default, low, high, integer = SETTINGS[key]
         good_type = isinstance(value, int) if integer else isinstance(value, (int, float))
         if (isinstance(value, bool) or not good_type or not math.isfinite(value) or value < low
                 or (high is not None and value > high)):
             bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-            problems.add(path, "settings", f"{key!r} must be {'an integer' if integer else 'a number'} {bounds}, got {value!r}")
+            problems.add(path, "settings", f"{key!r} must be {'an integer' if integer else 'a number'} {bounds}, got {value!r}",
+                         at=f"settings.{key}")
             continue
         settings[key] = value
     seen: set[str] = set()

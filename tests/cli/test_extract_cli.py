@@ -75,12 +75,16 @@ def test_export_to_stdout(extracted):
 
 
 def test_extract_reports_every_rule_problem(sqlite_url, tmp_path):
-    for name in ("terms.yaml", "definitions.yaml", "stoplist.yaml"):
+    for name in ("terms.yaml", "definitions.yaml", "stoplist.yaml", "qa.yaml"):
         (tmp_path / name).write_text((ROOT / "rules" / name).read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "terms.yaml").write_text("regex:\n  - name: bad\n    pattern: '('\n", encoding="utf-8")
+    qa = tmp_path / "qa.yaml"
+    qa.write_text(qa.read_text(encoding="utf-8").replace("  threshold: 0.5", "  threshold: 0,5"), encoding="utf-8")
     result = CliRunner().invoke(main, ["extract", "--rules", str(tmp_path), "--db", sqlite_url])
     assert result.exit_code == 1
-    assert "terms.yaml: rule 'bad': invalid regular expression" in result.output
+    assert "2 problem(s)" in result.output  # the problems of both files, in one run
+    assert "terms.yaml:2: rule 'bad': invalid regular expression" in result.output
+    assert "qa.yaml:12: rule 'question.threshold': must be a number, got '0,5'" in result.output
     assert "Traceback" not in result.output
 
 

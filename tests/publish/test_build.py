@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 import types
 from pathlib import Path
@@ -35,15 +36,17 @@ def test_build_runs_every_stage(sqlite_url, tmp_path, monkeypatch):
     module.extract = fake_extract(calls)
     monkeypatch.setitem(sys.modules, "kb.extract", module)
     out = tmp_path / "site"
+    rules = tmp_path / "myrules"  # checked before ingest, then handed to the extractor
+    shutil.copytree(Path(__file__).resolve().parents[2] / "rules", rules)
     result = CliRunner().invoke(main, ["build", "--db", sqlite_url, str(EXAMPLES), "--out", str(out),
-                                       "--rules", "myrules"])
+                                       "--rules", str(rules)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert re.fullmatch(r"1/3 ingest: 4 files, 37 messages stored, 0 rejected \(\d+\.\d s\)", lines[0])
     assert re.fullmatch(r"2/3 extract: 1 candidate terms, 0 mentions, 0 definitions \(\d+\.\d s\)", lines[1])
     assert re.fullmatch(r"3/3 wiki: 10 pages \(1 terms, 4 chat days\) in \d+\.\d s", lines[2])
     assert lines[3] == f"open {out.resolve() / 'index.html'}"
-    assert calls == ["myrules"]
+    assert calls == [str(rules)]
     term_id = open_db(sqlite_url).connect().exec_driver_sql("SELECT id FROM terms").scalar()
     page = (out / "terms" / f"{term_id}.html").read_text(encoding="utf-8")
     assert "备付金" in page and "candidate · not yet reviewed" in page
@@ -69,3 +72,14 @@ def test_build_of_paths_that_do_not_exist_stops_before_anything(sqlite_url, tmp_
     result = CliRunner().invoke(main, ["build", "--db", sqlite_url, str(tmp_path / "nope"), "--out", str(tmp_path / "site")])
     assert result.exit_code == 1 and f"no such file or folder: {tmp_path / 'nope'}" in result.output
     assert not (tmp_path / "site").exists() and not Path(sqlite_url.removeprefix("sqlite:///")).exists()
+
+
+def test_build_with_bad_rules_stops_before_ingesting(sqlite_url, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "rules", rules)
+    qa = rules / "qa.yaml"
+    qa.write_text(qa.read_text(encoding="utf-8").replace("  threshold: 0.5", "  threshold: 7"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--db", sqlite_url, str(EXAMPLES), "--out", str(tmp_path / "site"),
+                                       "--rules", str(rules)])
+    assert result.exit_code == 1 and "no message would be a question" in result.output
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists() and not (tmp_path / "site").exists()

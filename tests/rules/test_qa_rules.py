@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import shutil
+from pathlib import Path
 
 import pytest
 import yaml
 
-from kb.rules import DEFAULT_RULES_DIR, RulesError
+from kb.rules import DEFAULT_RULES_DIR, RulesError, check_rules
 from kb.rules.qa import QA_FILE, load_qa_rules
 
 SHIPPED = yaml.safe_load((DEFAULT_RULES_DIR / QA_FILE).read_text(encoding="utf-8"))
@@ -64,6 +66,7 @@ def cue(data, name):
     (lambda d: d["question"]["talk_question"].update(patterns=["(什么"]), "question.talk_question", "not a valid regex"),
     (lambda d: d["question"].update(talk_max_chars=0), "question.talk_max_chars", "at least 1"),
     (lambda d: d["linking"]["weights"].update(quote=float("inf")), "linking.weights.quote", "must be between"),
+    (lambda d: d["question"].update(threshold=7), "question.threshold", "more than all the cues can add up to"),
 ])
 def test_problems_name_file_and_rule(tmp_path, change, rule, message):
     folder = write(tmp_path, mutate(change))
@@ -82,6 +85,32 @@ def test_every_problem_is_reported_at_once(tmp_path):
         load_qa_rules(write(tmp_path, mutate(change)))
     assert {p.rule for p in info.value.problems} == {"question_mark", "request", "linking.weights.thanks"}
     assert "3 problem(s)" in str(info.value.message)
+
+
+def test_a_problem_has_the_line_of_its_rule_or_setting(tmp_path):
+    # the shipped file itself, with one regex and one number broken, so its comments and layout stay
+    text = (Path(DEFAULT_RULES_DIR) / QA_FILE).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    threshold = next(i for i, line in enumerate(lines, 1) if line.strip().startswith("threshold:"))
+    request = next(i for i, line in enumerate(lines, 1) if line.strip() == "- name: request")
+    text = text.replace("  threshold: 0.5", "  threshold: 0,5").replace("'请教|请问|求指教", "'(请教|请问|求指教", 1)
+    (tmp_path / QA_FILE).write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_qa_rules(tmp_path)
+    found = {p.rule: p.line for p in info.value.problems}
+    assert found == {"question.threshold": threshold, "request": request}
+    assert f"{QA_FILE}:{threshold}: rule 'question.threshold'" in str(info.value.message)
+
+
+def test_problems_of_the_term_and_qa_rules_are_reported_together(tmp_path):
+    shutil.copytree(DEFAULT_RULES_DIR, tmp_path / "rules")
+    terms = tmp_path / "rules" / "terms.yaml"
+    terms.write_text(terms.read_text(encoding="utf-8").replace("min_freq: 3", "min_freq: -3"), encoding="utf-8")
+    write(tmp_path / "rules", mutate(lambda d: d["question"].update(threshold="high")))
+    with pytest.raises(RulesError) as info:
+        check_rules(tmp_path / "rules")
+    assert {(Path(p.file).name, p.rule) for p in info.value.problems} == {
+        ("terms.yaml", "settings"), ("qa.yaml", "question.threshold")}
 
 
 def test_unless_keeps_a_rule_off_the_texts_it_matches(tmp_path):
