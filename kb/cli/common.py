@@ -18,12 +18,23 @@ from kb.store import DEFAULT_URL
 def __getattr__(name: str) -> Any:
     """``console`` and ``err_console`` are made on first use: importing rich costs ~0.1 s (kb lookup)."""
     if name in ("console", "err_console"):
-        from rich.console import Console
-
-        globals()["console"] = Console(highlight=False)
-        globals()["err_console"] = Console(stderr=True, highlight=False)
+        globals()["console"] = _console(sys.stdout)
+        globals()["err_console"] = _console(sys.stderr, stderr=True)
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# Output that goes to a file or a pipe is not wrapped to 80 columns (rich's guess without a terminal):
+# lines stay whole (a message is one line), and tables get this width unless $COLUMNS says otherwise.
+PIPE_WIDTH = 200
+
+
+def _console(stream: Any, stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    if hasattr(stream, "isatty") and stream.isatty() or os.environ.get("COLUMNS"):
+        return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=PIPE_WIDTH)
 
 
 def db_option(command: Callable[..., Any]) -> Callable[..., Any]:

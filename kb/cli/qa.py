@@ -32,8 +32,10 @@ def qa_command(term: str | None, dates: str | None, group: str | None, min_score
     """
     from kb.extract.qa_query import list_pairs
 
-    pairs = list_pairs(open_db(db_url, create_file=False), term=term, dates=dates, group=group, min_score=min_score, limit=limit,
-                       sample=sample, seed=seed)
+    pairs = list_pairs(open_db(db_url, create_file=False), term=term, dates=dates, group=group, min_score=min_score,
+                       limit=limit + 1, sample=sample, seed=seed)  # one more than shown: are there more?
+    more = not sample and len(pairs) > limit
+    pairs = pairs if sample else pairs[:limit]
     if not pairs:
         console.print("No Q&A pairs match: run kb extract first, or widen the filters.")
         return
@@ -52,4 +54,4 @@ def qa_command(term: str | None, dates: str | None, group: str | None, min_score
     if sample:
         console.print(f"{len(pairs)} pair(s) drawn at random (--seed {seed})")
     else:
-        console.print(f"{len(pairs)} pair(s)" + (f" (limit {limit})" if len(pairs) == limit else ""))
+        console.print(f"{len(pairs)} pair(s)" + (f"; more match: raise --limit ({limit})" if more else ""))

@@ -49,12 +49,24 @@ def term_ids(conn: sa.Connection, term: str) -> set[int]:
     ids = set(conn.execute(sa.select(Term.id).where(Term.key == key)).scalars())
     ids |= set(conn.execute(sa.select(Alias.term_id).where(Alias.key == key)).scalars())
     if not ids:
-        raise KbError(f"unknown term {term!r}: see kb terms for the extracted terms")
+        raise KbError(f"unknown term {term!r}{_did_you_mean(conn, term)}: see kb terms for the extracted terms")
     resolved = set()
     for term_id in ids:  # a merged term's pairs are linked to the term it was merged into
         target = conn.execute(sa.select(Term.merged_into_id).where(Term.id == term_id)).scalar()
         resolved.add(target or term_id)
     return resolved | ids
+
+
+def _did_you_mean(conn: sa.Connection, query: str) -> str:
+    """kb lookup's best matches of a name that is no term (pinyin, initials, a typo), as a hint."""
+    from kb.publish.lookup import connect, find
+
+    db = connect(conn.engine.url.render_as_string(hide_password=False))
+    try:
+        names = list(dict.fromkeys(match.term for match in find(db, query, limit=3)))
+    finally:
+        db.close()
+    return f" (did you mean {' or '.join(names)}?)" if names else ""
 
 
 def _message(row: Any) -> dict[str, Any]:
@@ -85,6 +97,9 @@ def list_pairs(engine: Engine, *, term: str | None = None, dates: str | None = N
         if end:
             query = query.where(m.date <= end)
         if group:
+            groups = set(conn.execute(sa.select(m.group).distinct()).scalars())
+            if group not in groups:
+                raise KbError(f"unknown group {group!r}: the groups are {', '.join(sorted(groups)) or '(none yet)'}")
             query = query.where(m.group == group)
         if min_score is not None:
             query = query.where(QAPair.score >= min_score)

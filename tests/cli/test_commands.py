@@ -49,3 +49,21 @@ def test_main_help_lists_every_command():
 def test_command_is_documented(name):
     docs = "\n".join(p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
     assert f"kb {name}" in docs, f"kb {name} is not mentioned in README.md or docs/"
+
+
+def test_output_to_a_pipe_is_not_wrapped_at_80_columns(monkeypatch):
+    # kb qa > pairs.txt: a long message stays one line; a terminal (or $COLUMNS) sets the width as usual
+    import io
+
+    from kb.cli import common
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    stream = io.StringIO()
+    console = common._console(stream)
+    console.file = stream
+    text = "备付金" * 100
+    console.print(f"  {text}")
+    assert stream.getvalue() == f"  {text}\n"
+    assert console.width == common.PIPE_WIDTH
+    monkeypatch.setenv("COLUMNS", "60")
+    assert common._console(io.StringIO()).width == 60

@@ -36,7 +36,7 @@ def run(*args: str):
 
 def summary(files: int, new: int, replaced: int, unchanged: int, rejected: int, stored: int) -> str:
     return (
-        "                             kb ingest                             \n"
+        "kb ingest\n"  # piped: no centring, no wrapping (kb.cli.common.PIPE_WIDTH)
         "┏━━━━━━━┳━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━━━━━┓\n"
         "┃ files ┃ new ┃ replaced ┃ unchanged ┃ rejected ┃ messages stored ┃\n"
         "┡━━━━━━━╇━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩\n"
@@ -75,10 +75,9 @@ def test_bad_input_exits_1_with_a_rejected_table(workdir: Path) -> None:
     table = result.output[len(summary(6, 3, 0, 0, 3, 3)):]
     rows = [line for line in table.splitlines() if line.startswith("│")]
     assert rows == [
-        "│ logs/demo/notes.txt │ neither front matter nor message headers, not a chat   │",
-        "│                     │ log                                                    │",
-        "│ logs/demo/open.md:1 │ front matter opened here is never closed with '---'    │",
-        "│ missing.markdown    │ cannot read: No such file or directory                 │",
+        "│ logs/demo/notes.txt │ neither front matter nor message headers, not a chat log │",
+        "│ logs/demo/open.md:1 │ front matter opened here is never closed with '---'      │",
+        "│ missing.markdown    │ cannot read: No such file or directory                   │",
     ]
     assert "rejected files" in table
     assert result.output.endswith("Error: 3 of 6 files rejected; the others are stored\n")

@@ -131,6 +131,8 @@ def test_terms_link_pairs_and_reruns_replace(chat_db):
                                    "speaker": "阿杰-云付科技-开发-杭州", "text": "分账系统一般怎么对接微信的服务商模式？"}
     with pytest.raises(KbError, match="unknown term"):
         list_pairs(chat_db, term="不存在")
+    with pytest.raises(KbError, match=r"unknown term 'bfj' \(did you mean 备付金\?\)"):  # what kb lookup finds
+        list_pairs(chat_db, term="bfj")
 
 
 def test_list_filters(chat_db):
@@ -139,7 +141,8 @@ def test_list_filters(chat_db):
     assert len(list_pairs(chat_db, dates="2024-03-04")) == 2
     assert list_pairs(chat_db, dates="2024-03-05..") == []
     assert len(list_pairs(chat_db, dates="..2024-03-04", group="paydemo")) == 2
-    assert list_pairs(chat_db, group="other") == []
+    with pytest.raises(KbError, match="unknown group 'other': the groups are paydemo"):
+        list_pairs(chat_db, group="other")
     assert len(list_pairs(chat_db, limit=1)) == 1
     assert list_pairs(chat_db, min_score=1.01) == []
 
@@ -151,7 +154,7 @@ def test_a_random_sample_is_drawn_among_the_matching_pairs_and_repeats_with_its_
     assert len(one) == 1 and one[0]["id"] in every and one == list_pairs(chat_db, sample=1, seed=3)
     assert {p["id"] for seed in range(20) for p in list_pairs(chat_db, sample=1, seed=seed)} == set(every)
     assert [p["id"] for p in list_pairs(chat_db, sample=10, limit=1)] == every  # all of them, in chat order
-    assert list_pairs(chat_db, sample=5, group="other") == []
+    assert list_pairs(chat_db, sample=5, dates="2030-01-01") == []
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -187,8 +190,12 @@ def test_kb_qa_command(chat_db, db_url):
     assert lines[0].startswith("Q") and "paydemo 2024-03-04 09:05:40 小林-蓝海支付-产品-上海" in lines[0]
     assert lines[1] == "  请问各位，备付金和资金池有什么区别？"
     assert "A paydemo 2024-03-04 09:06:31 老周-星河银行-架构师" in lines[2]
-    assert lines[-1] == "1 pair(s) (limit 1)"
-    empty = runner.invoke(main, ["qa", "--db", db_url, "--group", "nobody"])
+    assert lines[-1] == "1 pair(s); more match: raise --limit (1)"
+    everything = runner.invoke(main, ["qa", "--db", db_url, "--date", "2024-03-04", "--limit", "50"])
+    assert everything.output.splitlines()[-1].endswith(" pair(s)")  # all of them: nothing more to say
+    unknown = runner.invoke(main, ["qa", "--db", db_url, "--group", "nobody"])
+    assert unknown.exit_code == 1 and "unknown group 'nobody': the groups are paydemo" in unknown.output
+    empty = runner.invoke(main, ["qa", "--db", db_url, "--date", "2030-01-01"])
     assert empty.exit_code == 0 and "No Q&A pairs match" in empty.output
     bad = runner.invoke(main, ["qa", "--db", db_url, "--date", "someday"])
     assert bad.exit_code == 1 and "--date: 'someday'" in bad.output and "Traceback" not in bad.output
