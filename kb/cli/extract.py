@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kb.cli.common import console, db_option, err_console
+from kb.errors import KbError
 from kb.store import open_db
 
 STATUSES = ("candidate", "approved", "rejected", "merged", "all")
@@ -36,6 +37,9 @@ def extract_command(rules_dir: str | None, workers: int | None, force: bool, db_
 
     check_rules(rules_dir)  # every problem of every rule file is reported before anything runs
     engine = open_db(db_url, create_file=False)
+    with engine.connect() as conn:
+        if conn.exec_driver_sql("SELECT 1 FROM messages LIMIT 1").first() is None:
+            raise KbError("no messages to extract from: run kb ingest first (see kb ingest --help)")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
         tasks: dict[str, int] = {}

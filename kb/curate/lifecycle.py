@@ -79,11 +79,15 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 
 def find_term(session: Session, name: str) -> Term:
-    """The term whose key or one of whose aliases' keys is the key of ``name``."""
+    """The term whose key or one of whose aliases' keys is the key of ``name``; failing that, for
+    a number (``#12`` or ``12``), the term with that id, as kb lookup --json and the exports show it."""
     key = term_key(name.strip())
     term = session.scalars(select(Term).where(Term.key == key)).first()
     if term is None:
         term = session.scalars(select(Term).join(Alias, Alias.term_id == Term.id).where(Alias.key == key)).first()
+    number = name.strip().removeprefix("#")
+    if term is None and number.isascii() and number.isdigit():
+        term = session.get(Term, int(number))
     if term is None:
         raise TermNotFound(f"no term {name!r} (key {key!r}); `kb terms` lists the candidates")
     return term
@@ -94,6 +98,9 @@ def _resolve(session: Session, term: Term | str) -> Term:
 
 
 def _stale(session: Session, term: Term, seen: int | None) -> StaleEdit:
+    if seen is not None and seen > (term.version or 0):
+        return StaleEdit(f"{term.canonical!r} has no version {seen}: it is at version {term.version} "
+                         f"(kb term show {term.canonical}); nothing was written.")
     last = audit.last_change(session, term)
     who = f" by {last.curator} at {last.at:%Y-%m-%d %H:%M:%S} ({last.action})" if last else ""
     return StaleEdit(

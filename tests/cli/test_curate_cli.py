@@ -71,8 +71,7 @@ def test_term_show_lists_fields_and_history(db):
 @pytest.mark.parametrize(("args", "message"), [
     (["term", "approve", "没有"], "Error: no term '没有' (key '没有'); `kb terms` lists the candidates\n"),
     (["term", "edit", "备付金", "--english", "x", "--expect-version", "7"],
-     "Error: '备付金' was changed after you looked at it (you saw version 7, it is now version 1); nothing was "
-     "written. Show it again (kb term show 备付金) and redo your change.\n"),
+     "Error: '备付金' has no version 7: it is at version 1 (kb term show 备付金); nothing was written.\n"),
     (["term", "edit", "备付金"], "Error: nothing to edit: give at least one field\n"),
     (["term", "merge", "资金池", "--into", "大家好"], None),
     (["review", "--undo"], "Error: alice has no decision to undo\n"),

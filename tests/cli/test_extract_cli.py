@@ -94,3 +94,9 @@ def test_interchange_export_of_an_uncurated_database_says_why_it_is_empty(extrac
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").count("\n") == 1  # the header only: nothing is approved yet
     assert "approved terms only" in result.output
+
+
+def test_extract_of_a_database_without_messages_says_to_ingest_first(sqlite_url):
+    open_db(sqlite_url).dispose()
+    result = CliRunner().invoke(main, ["extract", "--db", sqlite_url])
+    assert result.exit_code == 1 and "no messages to extract from: run kb ingest first" in result.output

@@ -201,3 +201,13 @@ def test_merging_what_is_merged_already_or_approved_says_so(examples_db):
     with lifecycle.transaction(examples_db) as session:
         lifecycle.merge(session, "备付金", "资金池", "alice", force=True)
     assert state(examples_db, "备付金")["status"] == "merged"
+
+
+def test_a_term_is_found_by_its_id_too_and_a_future_version_is_no_stale_edit(examples_sqlite):
+    with Session(examples_sqlite) as session:
+        term = lifecycle.find_term(session, "备付金")
+        assert lifecycle.find_term(session, str(term.id)) is term
+        assert lifecycle.find_term(session, f"#{term.id}") is term
+    with pytest.raises(lifecycle.CurateError, match="'备付金' has no version 99: it is at version 1"):
+        with lifecycle.transaction(examples_sqlite) as session:
+            lifecycle.approve(session, "备付金", "alice", expected_version=99)
