@@ -109,6 +109,12 @@ def detect_question(text: str, rules: QARules, *, has_term: bool = False, contex
     its payment content from it); ``mentions`` are the message's @nicknames.
     """
     body = clean(text, mentions)
+    return _on_topic(asking_cues(body, rules), body, rules, has_term, context)
+
+
+def asking_cues(body: str, rules: QARules) -> tuple[float, list] | None:
+    """The cue score and cues of a cleaned text that asks by the question cues, whatever it is
+    about (no payment content needed); None if it does not (no cue, excluded, too short or long)."""
     if not (rules.min_chars <= len(body) <= rules.max_chars):
         return None
     last = last_clause(body)
@@ -123,8 +129,16 @@ def detect_question(text: str, rules: QARules, *, has_term: bool = False, contex
     cues = [rule for rule, hit in zip(rules.cues, matched)
             if hit or (rule.weight <= 0 and rule.search(last if rule.scope == "last_clause" else body))]
     score = cue_score(cues)
-    if score < rules.threshold:
+    return (score, cues) if score >= rules.threshold else None
+
+
+def _on_topic(found: tuple[float, list] | None, body: str, rules: QARules, has_term: bool,
+              context: str) -> Question | None:
+    """A text that asks (asking_cues) as a question, if it has payment content: a term, a payment
+    word, or a payment word in what its speaker said just before."""
+    if found is None:
         return None
+    score, cues = found
     if not has_term and not rules.domain.search(body) and not (context and rules.domain.search(clean(context))):
         return None
     if has_term:
@@ -336,6 +350,7 @@ class DayQuestions:
     restated: set[int]  # 问题：… 回答：… messages: a question and its own answer, and maybe another's
     repeated: set[int]  # the export's repeated copies of the message before (same time, same text)
     asides: set[int]  # question-like turns of a talk, put to nobody
+    asks: set[int]  # messages that ask by the question cues, whatever about (questions among them)
 
 
 def find_questions(messages: list[Msg], rules: QARules) -> DayQuestions:
@@ -345,15 +360,23 @@ def find_questions(messages: list[Msg], rules: QARules) -> DayQuestions:
     # text): the copy is neither a question (its pair would repeat the first's) nor an answer.
     repeated = {i for i in range(1, n) if messages[i].text == messages[i - 1].text
                 and messages[i].time == messages[i - 1].time}
-    day = DayQuestions({}, {}, set(), repeated, set())
+    day = DayQuestions({}, {}, set(), repeated, set(), set())
     questions, talk = day.questions, day.talk
     for i, m in enumerate(messages):
+        if m.kind == "link" and i not in repeated:  # a link asks too (is it no answer?), but is no question
+            if asking_cues(clean(m.text, m.mentions), rules):
+                day.asks.add(i)
         if m.kind in ("text", "quote") and i not in repeated:
-            context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
-                               if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
-            found = detect_question(m.text, rules, has_term=bool(m.terms), context=context, mentions=m.mentions)
+            body = clean(m.text, m.mentions)
+            cues = asking_cues(body, rules)
+            found = None
+            if cues is not None:
+                day.asks.add(i)
+                context = " ".join(messages[k].text for k in range(max(0, i - 2), i)
+                                   if messages[k].speaker == m.speaker and m.seconds - messages[k].seconds <= 180)
+                found = _on_topic(cues, body, rules, bool(m.terms), context)
             if found and in_monologue(messages, i, rules, skip=repeated | questions.keys() | talk.keys()):
-                role = talk_role(clean(m.text, m.mentions), rules)
+                role = talk_role(body, rules)
                 if role == "own":
                     talk[i] = found
                 elif role == "aside":
@@ -480,8 +503,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 signals["continuation"] = round(w["continuation"] * previous[1], 3)
             if asks[j] is None:  # each message is read once, however many questions it could answer
                 # a question mark or 吗, or cues that make it a question whatever it is about (请问…)
-                asks[j] = question_like(a.text, rules, a.mentions) or detect_question(
-                    a.text, rules, has_term=True, mentions=a.mentions) is not None
+                asks[j] = j in found_questions.asks or question_like(a.text, rules, a.mentions)
             if (j in questions or asks[j]) and j not in restated and "quote" not in signals:
                 signals["is_question"] = -pen["is_question"]
             if far:
