@@ -45,7 +45,7 @@ class TermInfo:
     candidate_definitions: list[dict[str, Any]] = field(default_factory=list)  # text, message_id, score
     examples: list[int] = field(default_factory=list)  # message ids
     days: list[tuple[int, int]] = field(default_factory=list)  # (source id, mentions), most first
-    qa: list[int] = field(default_factory=list)  # qa pair ids, best first
+    qa: list[int] = field(default_factory=list)  # qa pair ids, best first (its question names the term, then by score)
 
     @property
     def approved(self) -> bool:
@@ -227,8 +227,12 @@ def _load_qa(session: Session, by_id: dict[int, TermInfo]) -> dict[int, QAInfo]:
         if pair_id in pairs and term_id in by_id:
             pairs[pair_id].term_ids.append(term_id)
             by_id[term_id].qa.append(pair_id)
+    # a term's best pairs are those whose question names it (备付金和资金池有什么区别？ on 备付金's page,
+    # not a question about 在途资金 whose answer mentions 备付金), then the better scored
+    asked_about = set(connection.exec_driver_sql(
+        "SELECT DISTINCT mentions.term_id, qa_pairs.id FROM qa_pairs JOIN mentions ON mentions.message_id = qa_pairs.question_id"))
     for term in by_id.values():
-        term.qa.sort(key=lambda pair_id: (-pairs[pair_id].score, pair_id))
+        term.qa.sort(key=lambda pair_id: ((term.id, pair_id) not in asked_about, -pairs[pair_id].score, pair_id))
     return pairs
 
 

@@ -14,6 +14,7 @@ from kb.errors import KbError
 from kb.publish import data as data_module
 from kb.publish.reading import order, reading_list
 from kb.store import open_db
+from kb.store.models import QAAnswer, QAPair, QATerm
 
 
 def make(url, terms):
@@ -85,3 +86,18 @@ def test_reading_list_cli(kb_sqlite, tmp_path):
     assert result.exit_code == 0 and out.read_text(encoding="utf-8").startswith("<!doctype html>")
     bad = CliRunner().invoke(main, ["reading-list", "--db", kb_sqlite.url, "--topic", "nope"])
     assert bad.exit_code == 1 and "no topic 'nope'" in bad.output
+
+
+def test_a_terms_pair_is_one_whose_question_names_it(kb_sqlite):
+    # a better-scored pair about 协议支付 whose answer mentions 备付金 does not stand for 备付金
+    engine = open_db(kb_sqlite.url)
+    with Session(engine) as session:
+        pair = QAPair(question_id=kb_sqlite.messages[3], score=1.0)  # 协议支付和代扣是一回事吗？
+        session.add(pair)
+        session.flush()
+        session.add(QAAnswer(pair_id=pair.id, message_id=kb_sqlite.messages[5], rank=0, score=1.0))  # …也不是备付金
+        session.add(QATerm(pair_id=pair.id, term_id=kb_sqlite.terms["备付金"]))
+        session.commit()
+    md = reading_list(engine, topic="监管", max_terms=1)
+    assert "- **Q** (2024-03-04 小林-蓝海支付-产品-上海): 请问各位，备付金和资金池有什么区别？" in md
+    assert "协议支付和代扣" not in md
