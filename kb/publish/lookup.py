@@ -267,8 +267,10 @@ def details(db: _Connection, match: Match) -> Answer:
             candidates.append({"text": mask(text), **_message(db, message_id, with_text=False)})
     qa = []
     for pair_id, question_id in db.rows(
+            # pairs whose question names the term first (as on its wiki page), then the better scored
             "SELECT p.id, p.question_id FROM qa_pairs p JOIN qa_terms t ON t.pair_id = p.id "
-            "WHERE t.term_id = ? ORDER BY p.score DESC, p.id LIMIT 3", (term_id,)):
+            "WHERE t.term_id = ? ORDER BY EXISTS (SELECT 1 FROM mentions m WHERE m.message_id = p.question_id "
+            "AND m.term_id = t.term_id) DESC, p.score DESC, p.id LIMIT 3", (term_id,)):
         answers = [_message(db, message_id) for (message_id,) in db.rows(
             "SELECT message_id FROM qa_answers WHERE pair_id = ? ORDER BY rank, id LIMIT 2", (pair_id,))]
         qa.append({"question": _message(db, question_id), "answers": answers})

@@ -173,3 +173,22 @@ def test_the_wiki_keeps_the_readings_of_every_character(kb_sqlite, tmp_path):
     assert {"hang", "xing"} <= set(table["行"])  # every reading: 银行 and 行业
     assert py.sounds_like("资金吃", "zi jin chi", {**table, "吃": ["chi"]})
     assert not py.sounds_like("资金", "zi jin chi", table)
+
+
+def test_the_pairs_shown_are_those_whose_question_names_the_term_first(kb):
+    from sqlalchemy.orm import Session
+
+    from kb.store import open_db
+    from kb.store.models import QAAnswer, QAPair, QATerm
+
+    engine = open_db(kb.url)
+    with Session(engine) as session:  # a better-scored pair about 协议支付 whose answer mentions 备付金
+        pair = QAPair(question_id=kb.messages[3], score=1.0)
+        session.add(pair)
+        session.flush()
+        session.add(QAAnswer(pair_id=pair.id, message_id=kb.messages[5], rank=0, score=1.0))
+        session.add(QATerm(pair_id=pair.id, term_id=kb.terms["备付金"]))
+        session.commit()
+    engine.dispose()
+    questions = [pair["question"]["text"] for pair in lookup("备付金", kb.url).qa]
+    assert questions == ["请问各位，备付金和资金池有什么区别？", "协议支付和代扣是一回事吗？我电话138****5678"]
