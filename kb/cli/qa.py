@@ -30,10 +30,13 @@ def qa_command(term: str | None, dates: str | None, group: str | None, min_score
     Example: kb qa --term 资金池 --date 2017-05-01..2017-06-30
     (or kb qa --sample 100 --seed 7 to read a random sample of all pairs)
     """
-    from kb.extract.qa_query import list_pairs
+    from kb.extract.qa_query import UnknownTerm, list_pairs
 
-    pairs = list_pairs(open_db(db_url, create_file=False), term=term, dates=dates, group=group, min_score=min_score,
-                       limit=limit + 1, sample=sample, seed=seed)  # one more than shown: are there more?
+    try:
+        pairs = list_pairs(open_db(db_url, create_file=False), term=term, dates=dates, group=group,
+                           min_score=min_score, limit=limit + 1, sample=sample, seed=seed)  # one more: are there more?
+    except UnknownTerm as exc:
+        raise UnknownTerm(exc.name, _did_you_mean(db_url, exc.name)) from None
     more = not sample and len(pairs) > limit
     pairs = pairs if sample else pairs[:limit]
     if not pairs:
@@ -55,3 +58,15 @@ def qa_command(term: str | None, dates: str | None, group: str | None, min_score
         console.print(f"{len(pairs)} pair(s) drawn at random (--seed {seed})")
     else:
         console.print(f"{len(pairs)} pair(s)" + (f"; more match: raise --limit ({limit})" if more else ""))
+
+
+def _did_you_mean(db_url: str, name: str) -> str:
+    """kb lookup's best matches of a name that is no term (pinyin, initials, a typo), as a hint."""
+    from kb.publish.lookup import connect, find
+
+    db = connect(db_url)
+    try:
+        names = list(dict.fromkeys(match.term for match in find(db, name, limit=3)))
+    finally:
+        db.close()
+    return f" (did you mean {' or '.join(names)}?)" if names else ""

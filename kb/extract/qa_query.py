@@ -43,30 +43,27 @@ def parse_dates(text: str | None) -> tuple[dt.date | None, dt.date | None]:
     return start, end
 
 
+class UnknownTerm(KbError):
+    """A name that is no term, canonical or alias; ``hint`` (kb qa fills it with what kb lookup
+    finds) goes into the message."""
+
+    def __init__(self, name: str, hint: str = "") -> None:
+        self.name = name
+        super().__init__(f"unknown term {name!r}{hint}: see kb terms for the extracted terms")
+
+
 def term_ids(conn: sa.Connection, term: str) -> set[int]:
     """Ids of the terms a name stands for (canonical or alias, any variant), with terms merged into them."""
     key = term_key(term)
     ids = set(conn.execute(sa.select(Term.id).where(Term.key == key)).scalars())
     ids |= set(conn.execute(sa.select(Alias.term_id).where(Alias.key == key)).scalars())
     if not ids:
-        raise KbError(f"unknown term {term!r}{_did_you_mean(conn, term)}: see kb terms for the extracted terms")
+        raise UnknownTerm(term)
     resolved = set()
     for term_id in ids:  # a merged term's pairs are linked to the term it was merged into
         target = conn.execute(sa.select(Term.merged_into_id).where(Term.id == term_id)).scalar()
         resolved.add(target or term_id)
     return resolved | ids
-
-
-def _did_you_mean(conn: sa.Connection, query: str) -> str:
-    """kb lookup's best matches of a name that is no term (pinyin, initials, a typo), as a hint."""
-    from kb.publish.lookup import connect, find
-
-    db = connect(conn.engine.url.render_as_string(hide_password=False))
-    try:
-        names = list(dict.fromkeys(match.term for match in find(db, query, limit=3)))
-    finally:
-        db.close()
-    return f" (did you mean {' or '.join(names)}?)" if names else ""
 
 
 def _message(row: Any) -> dict[str, Any]:

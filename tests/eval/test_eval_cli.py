@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
+from kb.store import open_db
+
+
+@pytest.fixture
+def sqlite_url(sqlite_url):
+    """An empty database (kb eval, like every command that reads, refuses a missing file)."""
+    open_db(sqlite_url).dispose()
+    return sqlite_url
 
 
 def _run(*args: str):
