@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kb.privacy import mask
 from kb.store.models import Alias, Definition, Message, QAAnswer, QAPair, QATerm, Source, Term
 
 EXPORTED_STATUSES = ("candidate", "approved", "rejected")
@@ -14,7 +15,7 @@ EXPORTED_STATUSES = ("candidate", "approved", "rejected")
 
 def _message(row: Any) -> dict[str, Any]:
     return {"group": row.group, "date": row.date.isoformat() if row.date else None, "time": row.time,
-            "speaker": row.speaker, "text": row.text}
+            "speaker": row.speaker, "text": mask(row.text)}  # phone and card numbers, as the wiki shows them
 
 
 def export_json(engine: Engine) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def export_json(engine: Engine) -> dict[str, Any]:
             best.setdefault(term_id, text)
         out_terms = [{"term": t.canonical, "aliases": aliases.get(t.id, []), "status": t.status,
                       "score": round(float(t.score or 0.0), 4),
-                      "definition": t.definition if t.definition else best.get(t.id),
+                      "definition": mask(t.definition if t.definition else best.get(t.id)) or None,
                       "mentions": int(t.n_mentions or 0)} for t in terms]
 
         m = Message.__table__

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kb.errors import KbError
+from kb.privacy import mask
 from kb.store.models import Alias, Message, QAAnswer, QAPair, QATerm, Term
 from kb.store.normalize import term_key
 
@@ -68,7 +69,7 @@ def term_ids(conn: sa.Connection, term: str) -> set[int]:
 
 def _message(row: Any) -> dict[str, Any]:
     return {"group": row.group, "date": row.date.isoformat() if row.date else None, "time": row.time,
-            "speaker": row.speaker, "text": row.text}
+            "speaker": row.speaker, "text": mask(row.text)}  # phone and card numbers, as the wiki shows them
 
 
 def list_pairs(engine: Engine, *, term: str | None = None, dates: str | None = None, group: str | None = None,

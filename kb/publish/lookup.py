@@ -21,7 +21,7 @@ from typing import Any
 
 from kb.errors import KbError
 from kb.publish import pinyin as py
-from kb.publish.privacy import mask
+from kb.privacy import mask
 
 SHOWN = ("approved", "candidate")
 MATCH_KINDS = ("exact", "alias", "pinyin", "initials", "prefix", "contains", "close")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from kb.publish.privacy import mask
+from kb.privacy import mask
 
 _URL = re.compile(r"https?://[^\s<>\"'\u3000-\u303f\uff00-\uffef]+", re.IGNORECASE)
 _SAFE_SCHEME = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)

@@ -127,3 +127,21 @@ def test_lookup_of_hostile_terms_masks_and_never_fails(hostile):
     answer = lookup("../../../outside", url)
     assert answer.term == "../../../outside" and answer.matched == "exact"
     assert answer.definition.startswith("<script>")  # plain text for a terminal; the wiki escapes it
+
+
+def test_the_json_export_and_kb_qa_mask_phone_numbers_as_the_wiki_does(kb_sqlite):
+    from kb.curate.export_json import export_json
+    from kb.extract.qa_query import list_pairs
+    from kb.store.models import QAAnswer, QAPair
+
+    engine = open_db(kb_sqlite.url)
+    with Session(engine) as session:  # a pair whose question gives a phone number
+        pair = QAPair(question_id=kb_sqlite.messages[3], score=0.9)
+        session.add(pair)
+        session.flush()
+        session.add(QAAnswer(pair_id=pair.id, message_id=kb_sqlite.messages[4], rank=0, score=0.8))
+        session.commit()
+    exported = json.dumps(export_json(engine), ensure_ascii=False)
+    listed = json.dumps(list_pairs(engine), ensure_ascii=False)
+    for text in (exported, listed):
+        assert "13812345678" not in text and "138****5678" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.publish.pinyin import letter, pinyin
-from kb.publish.privacy import mask
+from kb.privacy import mask
 from kb.publish.text import TermMatcher, link, render, safe_url
 
 

@@ -1,4 +1,4 @@
-"""Masking personal numbers (mobile, landline, bank card) in chat text shown by the wiki and lookups."""
+"""Masking personal numbers (mobile, landline, bank card) in chat text that kb shows or writes: the wiki, lookups, kb qa and the exports."""
 
 from __future__ import annotations
 
