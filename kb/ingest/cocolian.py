@@ -111,6 +111,11 @@ def parse_bytes(data: bytes, path: str) -> ParsedLog:
                 if NEAR_HEADER.match(line) and not HEADER.match("\n" + line)]
     if front_matter is None and not blocks:
         raise NotAChatLog(path, "neither front matter nor message headers, not a chat log")
+    if not blocks:  # a quiet day has nothing after its front matter; a post or a digest has text
+        text_lines = [n for n, line in enumerate(lines[body_start:], body_start + 1) if line.strip()]
+        if text_lines:
+            raise NotAChatLog(path, f"front matter and {len(text_lines)} lines of text but no message header "
+                              "('> HH:MM:SS  nickname'): not a chat log (a digest or a post?)", line=text_lines[0])
     front_matter = front_matter or {}
     speakers: dict[str, list[str]] = {}
     for speaker in sorted({speaker for _, _, speaker, _ in blocks if speaker}, key=len, reverse=True):
@@ -120,11 +125,15 @@ def parse_bytes(data: bytes, path: str) -> ParsedLog:
         for seq, (line, time, speaker, content) in enumerate(blocks)
     ]
     title = _unquote(front_matter.get("title")) or None
+    date = _log_date(front_matter, title, path)
+    if date is None:
+        raise NotAChatLog(path, "no date: neither the front matter's date nor the title nor the file name "
+                          "holds a YYYY-MM-DD, so this is no day's chat log")
     return ParsedLog(
         path=path,
         encoding=encoding,
         front_matter=front_matter,
-        date=_log_date(front_matter, title, path),
+        date=date,
         title=title,
         author=_unquote(front_matter.get("author")) or None,
         messages=messages,

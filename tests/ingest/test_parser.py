@@ -64,13 +64,27 @@ def test_front_matter_and_headers() -> None:
         ('---\ndate: 2017-06-01 12:00:00\nauthor: 路过\n---\n', "x.markdown", dt.date(2017, 6, 1), "路过"),
         ('---\ntitle: "2017-6-2-WeChat"\n---\n', "x.markdown", dt.date(2017, 6, 2), None),  # from the title
         ("---\nlayout: source\n---\n", "2017-06-03-chat.markdown", dt.date(2017, 6, 3), None),  # file name
-        ("---\nauthor: 'PaymentGroup'   # host\n---\n", "notes.md", None, "PaymentGroup"),
+        ("---\nauthor: 'PaymentGroup'   # host\ndate: 2017-06-04\n---\n", "notes.md", dt.date(2017, 6, 4),
+         "PaymentGroup"),
     ],
-    ids=["date", "title", "file-name", "no-date"],
+    ids=["date", "title", "file-name", "comment"],
 )
 def test_log_date_and_author(front_matter: str, name: str, date: dt.date | None, author: str | None) -> None:
     parsed = parse_bytes(log_text(block("10:00:00", "a", "x"), front_matter=front_matter).encode(), name)
     assert (parsed.date, parsed.author) == (date, author)
+
+
+@pytest.mark.parametrize(("data", "name", "message"), [
+    # a README that shows a header in an example: no day's log
+    ("# notes\n\n> 10:52:11  thq  # one message header\n", "README.md", "no date: neither the front matter"),
+    # a digest or a blog post: front matter, then text without any message header
+    ('---\ntitle: "聊天记录2017-05-05"\ndate: 2017-05-05\n---\n\n   14:39:14  现在行业做得最好的都有哪些公司\n',
+     "2017-05-05-wechat1.markdown", "x.markdown:6: front matter and 1 lines of text but no message header"),
+])
+def test_files_that_hold_no_days_chat_are_rejected(data: str, name: str, message: str) -> None:
+    with pytest.raises(NotAChatLog) as caught:
+        parse_bytes(data.encode(), name if "README" in name else "x.markdown")
+    assert message in caught.value.format_message()
 
 
 def test_headers_without_front_matter_are_a_log() -> None:
