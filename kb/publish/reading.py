@@ -50,12 +50,19 @@ def topics(data: Data) -> list[str]:
 
 
 def order(data: Data, topic: str | None = None, max_terms: int | None = None,
-          uses: dict[int, list[int]] | None = None) -> list[Step]:
-    """The reading list of a topic (None: all terms), at most max_terms long, in prerequisite order."""
+          uses: dict[int, list[int]] | None = None, candidates: bool | None = None) -> list[Step]:
+    """The reading list of a topic (None: all terms), at most max_terms long, in prerequisite order.
+
+    A newcomer reads the glossary: approved terms only, unless ``candidates`` is True, or None
+    (the default) and no term is approved yet (a knowledge base nobody has curated)."""
     if topic is not None and topic not in topics(data):
         known = ", ".join(topics(data)) or "none yet (curators set categories)"
         raise KbError(f"no topic {topic!r}; topics are the categories of terms: {known}")
     pool = [t for t in data.terms if (topic is None or t.category == topic) and t.best_definition[0]]
+    if candidates is None:
+        candidates = not any(t.approved for t in pool)
+    if not candidates:
+        pool = [t for t in pool if t.approved]
     pool.sort(key=_rank)
     if uses is None:
         uses, _ = definition_links(data)
@@ -168,12 +175,14 @@ def _md(text: str | None) -> str:
     return text
 
 
-def reading_list(engine, topic: str | None = None, max_terms: int | None = None, fmt: str = "md") -> str:
-    """The reading list of the database as Markdown ("md") or one self-contained HTML page ("html")."""
+def reading_list(engine, topic: str | None = None, max_terms: int | None = None, fmt: str = "md",
+                 candidates: bool | None = None) -> str:
+    """The reading list of the database as Markdown ("md") or one self-contained HTML page ("html");
+    ``candidates`` as for order()."""
     from kb.publish import data as data_module
 
     data = data_module.load(engine, messages=False)
-    steps = order(data, topic=topic, max_terms=max_terms)
+    steps = order(data, topic=topic, max_terms=max_terms, candidates=candidates)
     if fmt == "md":
         return markdown(steps, data, topic)
     if fmt == "html":

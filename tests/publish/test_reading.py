@@ -49,7 +49,18 @@ def names(engine, **options):
     ([("无定义", "approved", 9, "x", None), ("有定义", "approved", 1, "x", "有。")], ["有定义"]),
 ])
 def test_prerequisite_order(sqlite_url, terms, expected):
-    assert names(make(sqlite_url, terms)) == expected
+    assert names(make(sqlite_url, terms), candidates=True) == expected
+
+
+def test_only_the_glossary_is_read_once_something_is_approved(sqlite_url):
+    # a chat line taken for a candidate definition is no onboarding: candidates stay out of the list
+    # once curators approved terms, unless asked for; in a knowledge base nobody curated, they are all there is
+    engine = make(sqlite_url, [("网联", "approved", 1, "x", "网联清算有限公司。"),
+                               ("仅限于", "candidate", 9, "x", "那他的成功也仅限于是一个ok企业家")])
+    assert names(engine) == ["网联"] and names(engine, max_terms=1) == ["网联"]
+    assert names(engine, candidates=True) == ["网联", "仅限于"]
+    engine = make(sqlite_url.replace(".sqlite", "-2.sqlite"), [("仅限于", "candidate", 9, "x", "一。")])
+    assert names(engine) == ["仅限于"]
 
 
 def test_topic_and_max(sqlite_url):
@@ -66,7 +77,7 @@ def test_topic_and_max(sqlite_url):
 
 def test_markdown_and_html(kb_sqlite):
     engine = open_db(kb_sqlite.url)
-    md = reading_list(engine, fmt="md")
+    md = reading_list(engine, fmt="md", candidates=True)
     assert md.splitlines()[0] == "# Reading list: all topics"
     assert md.index("## 1. 备付金 (customer reserve funds)") < md.index("## 2. 资金池 (cash pool)")
     assert "Read first: 备付金" in md
