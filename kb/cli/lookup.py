@@ -12,7 +12,7 @@ from kb.cli.common import db_option
 @click.command("lookup")
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-@click.option("--limit", default=8, show_default=True, help="How many matches to consider.")
+@click.option("--limit", type=click.IntRange(min=1), default=8, show_default=True, help="How many matches to consider.")
 @db_option
 def lookup_command(query: str, as_json: bool, limit: int, db_url: str) -> None:
     """Look a term up by hanzi, pinyin, initials, alias or close spelling.
@@ -55,7 +55,7 @@ def format_answer(answer) -> str:
         lines.append("definition: none yet")
     for qa in answer.qa:
         q = qa["question"]
-        lines.append(f"Q {q.get('date', '')} {q.get('speaker', '')}: {q.get('text', '')}")
+        lines.append(f"Q {q.get('group', '')} {q.get('date', '')} {q.get('speaker', '')}: {q.get('text', '')}")
         for a in qa["answers"]:
             lines.append(f"  A {a.get('speaker', '')}: {a.get('text', '')}")
     if answer.discussed:

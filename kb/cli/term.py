@@ -53,10 +53,11 @@ def approve_command(term: str, definition: str | None, curator: str | None, expe
 @term_group.command("reject")
 @click.argument("term")
 @click.option("--note", help="Why (kept in the term's notes).")
+@click.option("--force", is_flag=True, help="Reject an approved term too.")
 @curator_option
 @version_option
 @db_option
-def reject_command(term: str, note: str | None, curator: str | None, expected_version: int | None,
+def reject_command(term: str, note: str | None, force: bool, curator: str | None, expected_version: int | None,
                    db_url: str) -> None:
     """Reject a term: it leaves the queue and extraction never offers it again.
 
@@ -64,7 +65,7 @@ def reject_command(term: str, note: str | None, curator: str | None, expected_ve
     """
     with lifecycle.transaction(open_db(db_url, create_file=False)) as session:
         d = lifecycle.reject(session, term, lifecycle.default_curator(curator), note=note,
-                             expected_version=expected_version)
+                             expected_version=expected_version, force=force)
     _done(d, f"rejected {escape(d.term)}")
 
 

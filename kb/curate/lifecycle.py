@@ -176,10 +176,13 @@ def approve(session: Session, term: Term | str, curator: str, *, definition: str
 
 
 def reject(session: Session, term: Term | str, curator: str, *, note: str | None = None,
-           expected_version: int | None = None) -> Decision:
-    """Reject a term: it leaves the queue and extraction never offers it again."""
+           expected_version: int | None = None, force: bool = False) -> Decision:
+    """Reject a term: it leaves the queue and extraction never offers it again. An approved term
+    is rejected only with ``force`` (another curator approved it)."""
     def change(t: Term) -> None:
         _not_merged(session, t)
+        if t.status == "approved" and not force:
+            raise CurateError(f"{t.canonical!r} is an approved term; to reject it all the same, give --force")
         t.status = "rejected"
         if note:
             t.notes = note.strip()

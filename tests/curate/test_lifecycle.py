@@ -211,3 +211,14 @@ def test_a_term_is_found_by_its_id_too_and_a_future_version_is_no_stale_edit(exa
     with pytest.raises(lifecycle.CurateError, match="'备付金' has no version 99: it is at version 1"):
         with lifecycle.transaction(examples_sqlite) as session:
             lifecycle.approve(session, "备付金", "alice", expected_version=99)
+
+
+def test_rejecting_an_approved_term_needs_force(examples_db):
+    with lifecycle.transaction(examples_db) as session:
+        lifecycle.approve(session, "备付金", "alice")
+    with pytest.raises(lifecycle.CurateError, match="'备付金' is an approved term; to reject it all the same, give --force"):
+        with lifecycle.transaction(examples_db) as session:
+            lifecycle.reject(session, "备付金", "bob")
+    with lifecycle.transaction(examples_db) as session:
+        lifecycle.reject(session, "备付金", "bob", force=True)
+    assert state(examples_db, "备付金")["status"] == "rejected"

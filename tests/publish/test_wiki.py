@@ -40,6 +40,8 @@ def test_pages_exist_with_urls_from_ids(kb, site):
     shown = {"备付金", "资金池", "协议支付", "北大", "北大概念股"}
     assert {p.name for p in (site / "terms").iterdir()} == {f"{kb.terms[n]}.html" for n in shown}
     assert len(list((site / "categories").iterdir())) == 1
+    titles = {path: re.search(r"<title>(.*?)</title>", read(site, path)).group(1) for path in ("index.html", "az.html")}
+    assert titles == {"index.html": "Payment knowledge base", "az.html": "A–Z · Payment knowledge base"}
 
 
 def test_term_page_curated(kb, site):
