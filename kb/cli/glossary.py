@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from kb.cli.common import console, db_option
+from kb.cli.common import console, db_option, err_console
 from kb.curate import glossary_yaml
 from kb.errors import KbError
 from kb.store import open_db
@@ -34,6 +34,10 @@ def export_command(directory: str, db_url: str) -> None:
                   f"{len(report.files)} files in {escape(directory)}", soft_wrap=True)
     for path in report.removed:
         console.print(f"removed {escape(str(path))} (no term of the database belongs in it)", soft_wrap=True)
+    if report.not_exported:
+        work = "; ".join(f"{name} ({what})" for name, what in report.not_exported)
+        err_console.print(f"warning: not in the glossary files, because these terms are candidates (approve them "
+                          f"to keep this work in git): {work}", markup=False, soft_wrap=True)
 
 
 @glossary_group.command("import")

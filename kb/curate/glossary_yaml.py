@@ -55,6 +55,8 @@ class ExportReport:
     terms: int = 0
     rejected: int = 0
     removed: list[Path] = field(default_factory=list)
+    # curators' work the glossary files cannot hold, on terms that are not approved: (term, what)
+    not_exported: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -169,6 +171,7 @@ def export_glossary(engine: Engine, directory: str | Path) -> ExportReport:
             if path not in written:
                 path.unlink()
                 report.removed.append(path)
+        report.not_exported = _unexported_work(session)
         # what the files now say is what the database said up to this decision
         stamp = {"at": audit.now().isoformat(), "last_decision": session.scalar(select(func.max(Decision.id))) or 0}
         setting = session.get(Setting, EXPORTED_AT)
@@ -177,6 +180,26 @@ def export_glossary(engine: Engine, directory: str | Path) -> ExportReport:
         else:
             setting.value = stamp
     return report
+
+
+def _unexported_work(session: Session) -> list[tuple[str, str]]:
+    """Curators' edits, aliases and merges on candidate terms, not undone: the glossary holds approved
+    and rejected terms only, so a database rebuilt from it would not have them."""
+    undone = set(session.scalars(select(Decision.undoes_id).where(Decision.undoes_id.is_not(None))))
+    found: dict[str, list[str]] = {}
+    for decision, status, target in session.execute(
+            select(Decision, Term.status, Term.merged_into_id).join(Term, Term.id == Decision.term_id)
+            .where(Decision.action.in_(("edit", "alias", "unalias", "merge")), Decision.curator != IMPORT_CURATOR)
+            .order_by(Decision.id)):
+        if decision.id in undone:
+            continue
+        if decision.action == "merge":
+            into = session.get(Term, target) if target else None
+            if into is not None and into.status == "candidate":
+                found.setdefault(into.canonical, []).append(f"merge of {decision.term}")
+        elif status == "candidate":
+            found.setdefault(decision.term, []).append(decision.action)
+    return [(name, ", ".join(dict.fromkeys(what))) for name, what in sorted(found.items(), key=lambda kv: sort_key(kv[0]))]
 
 
 def _is_glossary_file(path: Path) -> bool:

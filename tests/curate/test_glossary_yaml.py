@@ -244,3 +244,15 @@ def test_undoing_an_import_removes_the_term_it_created(tmp_path):
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Term)) == 0
         assert [d.action for d in session.scalars(select(Decision).order_by(Decision.id))] == ["import", "undo"]
+
+
+def test_export_names_curators_work_on_candidates_that_the_files_cannot_hold(examples_db, tmp_path):
+    with lifecycle.transaction(examples_db) as session:
+        lifecycle.merge(session, "代扣", "协议支付", "alice")  # into a candidate
+        lifecycle.edit(session, "资金池", "alice", english="fund pool")  # a candidate's field
+        lifecycle.edit(session, "大家好", "alice", notes="问候")
+        lifecycle.undo(session, "alice")  # undone: nothing to say about it
+        lifecycle.approve(session, "备付金", "alice")  # approved: exported
+        lifecycle.edit(session, "备付金", "alice", english="customer reserve funds")
+    report = glossary_yaml.export_glossary(examples_db, tmp_path / "g")
+    assert report.not_exported == [("协议支付", "merge of 代扣"), ("资金池", "edit")]
