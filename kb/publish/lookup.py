@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import sqlite3
 import unicodedata
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from kb.publish import pinyin as py
 from kb.privacy import mask
 
 SHOWN = ("approved", "candidate")
-MATCH_KINDS = ("exact", "alias", "pinyin", "initials", "prefix", "contains", "close")
+MATCH_KINDS = ("exact", "alias", "english", "pinyin", "initials", "prefix", "contains", "close")
 
 
 @dataclass
@@ -188,6 +189,15 @@ def find(db: _Connection, query: str, limit: int = 8) -> list[Match]:
             add(term_id, "prefix", shown)
         elif len(key) >= 2 and key in name_key:
             add(term_id, "contains", shown)
+    if key.isascii():  # the English name a curator gave (clearing → 清算, fund pool → 资金池)
+        words = " ".join(unicodedata.normalize("NFKC", query).lower().split())
+        for term_id, english in db.rows("SELECT id, english FROM terms WHERE english IS NOT NULL AND english != ''"):
+            if term_id not in terms:
+                continue
+            if term_key(english) == key:
+                add(term_id, "english", english)
+            elif len(words) >= 4 and re.search(rf"\b{re.escape(words)}\b", " ".join(english.lower().split())):
+                add(term_id, "contains", english)  # a word of it: clearing in NetsUnion Clearing Corporation
     if latin.isascii() and latin.isalnum():
         for term_id, row in terms.items():
             full, initials = cache.get(row[1], ("", ""))

@@ -192,3 +192,13 @@ def test_the_pairs_shown_are_those_whose_question_names_the_term_first(kb):
     engine.dispose()
     questions = [pair["question"]["text"] for pair in lookup("备付金", kb.url).qa]
     assert questions == ["请问各位，备付金和资金池有什么区别？", "协议支付和代扣是一回事吗？我电话138****5678"]
+
+
+@pytest.mark.parametrize("query, term, matched", [
+    ("cash pool", "资金池", "english"),            # the English name a curator gave, any case and spacing
+    ("Customer  Reserve Funds", "备付金", "english"),
+    ("reserve", "备付金", "contains"),             # a word of it
+])
+def test_lookup_by_english_name(kb, query, term, matched):
+    answer = lookup(query, kb.url)
+    assert (answer.term, answer.matched) == (term, matched)
