@@ -159,12 +159,25 @@ def _ingest_files(engine: Engine, files: list[Path], group: str | None,
         elif log is None:
             yield FileResult(str(path), UNCHANGED)
         else:
+            log.warnings.extend(_stored_elsewhere(path, key, sha, known))
             batch.append(_Parsed(path, key, key.rsplit("/", 1)[0], sha, known.get(key), log))
             pending += len(log.messages)
             if pending >= BATCH_MESSAGES:
                 yield from _store(engine, batch, known)
                 batch, pending = [], 0
     yield from _store(engine, batch, known)
+
+
+def _stored_elsewhere(path: Path, key: str, sha: str, known: dict[str, tuple[int, str]]) -> list[tuple[int, str]]:
+    """A warning when a file of the same name and bytes is stored under another group already
+    (kb ingest --group X of a folder ingested before): its messages would be there twice."""
+    name = key.rsplit("/", 1)[-1]
+    others = sorted(other for other, (_sid, other_sha) in known.items()
+                    if other != key and other_sha == sha and other.rsplit("/", 1)[-1] == name)
+    if not others:
+        return []
+    return [(0, f"the same file is stored as {', '.join(others)} already: its messages are now there twice "
+                f"(under groups {', '.join(o.rsplit('/', 1)[0] for o in others)} and {key.rsplit('/', 1)[0]})")]
 
 
 def _store(engine: Engine, batch: list[_Parsed], known: dict[str, tuple[int, str]]) -> Iterator[FileResult]:
@@ -194,4 +207,4 @@ def _store(engine: Engine, batch: list[_Parsed], known: dict[str, tuple[int, str
     for item, source_id in zip(batch, ids):
         known[item.key] = (source_id, item.sha)
         yield FileResult(str(item.path), REPLACED if item.previous else NEW, messages=len(item.log.messages),
-                         warnings=[f"{item.path}:{line}: {what}" for line, what in item.log.warnings])
+                         warnings=[f"{item.path}{f':{line}' if line else ''}: {what}" for line, what in item.log.warnings])

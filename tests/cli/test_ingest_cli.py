@@ -124,3 +124,12 @@ def test_help_ends_with_an_example() -> None:
     result = CliRunner().invoke(main, ["ingest", "--help"])
     assert result.exit_code == 0
     assert "Example: kb ingest ../shared/corpus/logs" in result.output
+
+
+def test_the_same_file_under_another_group_is_a_warning(workdir: Path) -> None:
+    assert run("logs").exit_code == 0
+    result = CliRunner().invoke(main, ["ingest", "--db", "sqlite:///kb.sqlite", "--group", "支付群",
+                                       "logs/demo/2024-03-04-chat.markdown"])
+    assert result.exit_code == 0, result.output
+    assert ("warning: logs/demo/2024-03-04-chat.markdown: the same file is stored as demo/2024-03-04-chat.markdown "
+            "already: its messages are now there twice (under groups demo and 支付群)") in result.output
