@@ -34,7 +34,9 @@ from kb.store.normalize import term_key
 
 Progress = Callable[[str, int, int], None]
 
-_MASK = re.compile(r"https?://\S+|www\.\S+|@[^\s\u2005@，。？！,:：]{1,40}|\[[^\[\]\s]{1,8}\]")
+# An @mention ends where the export put the separator it lost (a "?": @降峰 百度金融pm 北京?你们…), or
+# else at a space or punctuation; what follows the separator is text again.
+_MASK = re.compile(r"https?://\S+|www\.\S+|@[^\n@?？，。！,:：]{1,30}\?|@[^\s\u2005@，。？！,:：?]{1,40}|\[[^\[\]\s]{1,8}\]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 

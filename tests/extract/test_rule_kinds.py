@@ -142,3 +142,15 @@ def test_mask_keeps_offsets():
     assert len(masked) == len(text)
     assert "张三" not in masked and "捂脸" not in masked and "x.cn" not in masked
     assert masked.index("备付金") == text.index("备付金") and masked.index("收单") == text.index("收单")
+
+
+@pytest.mark.parametrize("text, hidden, kept", [
+    # the export writes the separator it lost after a mention as "?": the nickname ends there, spaces and
+    # all, and the text after it is text (it used to be masked up to the next comma: 37,219 characters)
+    ("@降峰 百度金融pm 北京?你们收银台、交易记录的职责怎么划分", "百度金融pm", "你们收银台、交易记录的职责怎么划分"),
+    ("@地平线-文思-产品?小电商平台类似代理商", "地平线", "小电商平台类似代理商"),
+    ("@张三 备付金怎么存管", "张三", "备付金怎么存管"),  # no separator: the mention ends at the space
+])
+def test_a_mention_ends_at_the_exports_separator(text, hidden, kept):
+    masked = mask(text)
+    assert len(masked) == len(text) and hidden not in masked and kept in masked
