@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from kb.publish import pinyin as py
 from kb.publish import reading
-from kb.publish.data import Data, MessageInfo, SourceInfo, TermInfo
+from kb.publish.data import Data, MessageInfo, QAInfo, SourceInfo, TermInfo
 from kb.publish.text import ROOT_MARK, TermMatcher, link, mask, render, safe_url
 
 EXAMPLES_SHOWN = 5
@@ -297,14 +297,23 @@ def qa_page_count(site: Site) -> int:
 
 
 def qa_pages(site: Site, common: dict[str, Any]) -> Iterator[Page]:
-    """The Q&A index: every pair, best linked first, QA_PER_PAGE to a page."""
+    """The Q&A index: every pair, best linked first (then about approved terms, then about more terms),
+    QA_PER_PAGE to a page."""
     for number in range(1, qa_page_count(site) + 1):
         yield _qa_page(site, common, number)
 
 
 def _qa_page(site: Site, common: dict[str, Any], number: int) -> Page:
     if site.qa_order is None:
-        site.qa_order = sorted(site.data.qa.values(), key=lambda p: (-p.score, p.id))
+        # a quarter of the pairs score 1.0: among equal scores, those about glossary terms first, then
+        # those about more terms (是硬盘的block吗？ about none came first)
+        by_id = site.data.by_id
+
+        def rank(pair: QAInfo) -> tuple:
+            terms = [by_id[t] for t in pair.term_ids if t in by_id]
+            return (-pair.score, -sum(t.approved for t in terms), -len(terms), pair.id)
+
+        site.qa_order = sorted(site.data.qa.values(), key=rank)
     pairs = site.qa_order
     links = [{"number": n, "url": qa_url(n)} for n in range(1, qa_page_count(site) + 1)]
     chunk = pairs[(number - 1) * QA_PER_PAGE:number * QA_PER_PAGE]

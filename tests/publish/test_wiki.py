@@ -217,3 +217,23 @@ def test_rendering_in_processes_gives_the_same_site(kb_sqlite, tmp_path, monkeyp
     assert files == sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if p.is_file())
     for path in files:
         assert (tmp_path / "one" / path).read_bytes() == (tmp_path / "two" / path).read_bytes(), path
+
+
+def test_qa_index_puts_pairs_about_glossary_terms_first_among_equal_scores(kb_sqlite, tmp_path):
+    from sqlalchemy.orm import Session
+
+    from kb.store.models import QAAnswer, QAPair, QATerm
+
+    engine = open_db(kb_sqlite.url)
+    with Session(engine) as session:
+        for question, answer, terms in ((5, 6, []), (3, 4, ["协议支付"])):  # same score as the fixture's pair, ids after it
+            pair = QAPair(question_id=kb_sqlite.messages[question], score=0.9)
+            session.add(pair)
+            session.flush()
+            session.add(QAAnswer(pair_id=pair.id, message_id=kb_sqlite.messages[answer], rank=0, score=0.8))
+            session.add_all([QATerm(pair_id=pair.id, term_id=kb_sqlite.terms[t]) for t in terms])
+        session.commit()
+    render_wiki(engine, tmp_path / "site")
+    qa = plain(read(tmp_path / "site", "qa.html"))
+    # the fixture's pair is about two approved terms, the next about a candidate, the last about none
+    assert qa.index("备付金和资金池有什么区别") < qa.index("协议支付和代扣是一回事吗") < qa.index("北大概念股和北大没关系")
