@@ -8,7 +8,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from kb.cli.common import console, db_option
+from kb.cli.common import console, db_option, err_console
 from kb.curate import audit, lifecycle
 from kb.store import Decision, Term, open_db
 
@@ -113,7 +113,21 @@ def edit_command(term: str, curator: str | None, expected_version: int | None, d
     with lifecycle.transaction(open_db(db_url, create_file=False)) as session:
         d = lifecycle.edit(session, term, lifecycle.default_curator(curator), expected_version=expected_version,
                            **changes)
+        unknown = [name for name in d.after.get("related") or [] if name not in (d.before.get("related") or [])
+                   and not _is_term(session, name)]
     _done(d, f"edited {escape(d.term)}: {escape(summary(d.before, d.after))}")
+    if unknown:
+        err_console.print(f"warning: no term is called {', '.join(unknown)} (yet): the wiki shows "
+                          f"{'it' if len(unknown) == 1 else 'them'} as related without a link", markup=False,
+                          soft_wrap=True)
+
+
+def _is_term(session: Any, name: str) -> bool:
+    try:
+        lifecycle.find_term(session, name)
+    except lifecycle.TermNotFound:
+        return False
+    return True
 
 
 @term_group.command("alias")
