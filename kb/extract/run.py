@@ -98,10 +98,11 @@ def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | Non
     ranked = sorted(cands.values(), key=lambda c: (-c.score, c.key))
     min_score = rules.settings["min_score"]
     keep = [c for c in ranked if c.score >= min_score][: rules.settings["keep"]]
-    # terms of the glossary are always kept, whatever their rank
+    # terms of the glossary and the phrases the rules list are always kept, whatever their rank
     glossary = {term_key(w) for w in words}
+    listed = {rule.name for rule in rules.phrases}
     keep_keys = {c.key for c in keep}
-    keep += [c for c in ranked if c.key in glossary and c.key not in keep_keys]
+    keep += [c for c in ranked if (c.key in glossary or listed & c.rules.keys()) and c.key not in keep_keys]
     report.candidates = len(keep)
     lap("score")
 
