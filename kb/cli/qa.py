@@ -30,15 +30,16 @@ def qa_command(term: str | None, dates: str | None, group: str | None, min_score
     Example: kb qa --term 资金池 --date 2017-05-01..2017-06-30
     (or kb qa --sample 100 --seed 7 to read a random sample of all pairs)
     """
-    from kb.extract.qa_query import UnknownTerm, list_pairs
+    from kb.extract.qa_query import UnknownTerm, count_pairs, list_pairs
 
+    engine = open_db(db_url, create_file=False)
     try:
-        pairs = list_pairs(open_db(db_url, create_file=False), term=term, dates=dates, group=group,
-                           min_score=min_score, limit=limit + 1, sample=sample, seed=seed)  # one more: are there more?
+        pairs = list_pairs(engine, term=term, dates=dates, group=group, min_score=min_score, limit=limit,
+                           sample=sample, seed=seed)
     except UnknownTerm as exc:
         raise UnknownTerm(exc.name, _did_you_mean(db_url, exc.name)) from None
-    more = not sample and len(pairs) > limit
-    pairs = pairs if sample else pairs[:limit]
+    matching = len(pairs) if sample or len(pairs) < limit else count_pairs(
+        engine, term=term, dates=dates, group=group, min_score=min_score)
     if not pairs:
         console.print("No Q&A pairs match: run kb extract first, or widen the filters.")
         return
@@ -57,7 +58,7 @@ def qa_command(term: str | None, dates: str | None, group: str | None, min_score
     if sample:
         console.print(f"{len(pairs)} pair(s) drawn at random (--seed {seed})")
     else:
-        console.print(f"{len(pairs)} pair(s)" + (f"; more match: raise --limit ({limit})" if more else ""))
+        console.print(f"{len(pairs)} pair(s)" + (f" of {matching} (--limit {limit})" if matching > len(pairs) else ""))
 
 
 def _did_you_mean(db_url: str, name: str) -> str:

@@ -72,6 +72,37 @@ def _message(row: Any) -> dict[str, Any]:
             "speaker": row.speaker, "text": mask(row.text)}  # phone and card numbers, as the wiki shows them
 
 
+def _filtered(conn: sa.Connection, query: sa.Select, term: str | None, start: dt.date | None, end: dt.date | None,
+              group: str | None, min_score: float | None) -> sa.Select:
+    """A select over qa_pairs joined to their question messages, with kb qa's filters."""
+    m = Message.__table__.c
+    query = query.select_from(QAPair).join(Message.__table__, m.id == QAPair.question_id)
+    if term:
+        ids = term_ids(conn, term)
+        query = query.where(QAPair.id.in_(sa.select(QATerm.pair_id).where(QATerm.term_id.in_(ids))))
+    if start:
+        query = query.where(m.date >= start)
+    if end:
+        query = query.where(m.date <= end)
+    if group:
+        groups = set(conn.execute(sa.select(m.group).distinct()).scalars())
+        if group not in groups:
+            raise KbError(f"unknown group {group!r}: the groups are {', '.join(sorted(groups)) or '(none yet)'}")
+        query = query.where(m.group == group)
+    if min_score is not None:
+        query = query.where(QAPair.score >= min_score)
+    return query
+
+
+def count_pairs(engine: Engine, *, term: str | None = None, dates: str | None = None, group: str | None = None,
+                min_score: float | None = None) -> int:
+    """How many pairs list_pairs would give without a limit."""
+    start, end = parse_dates(dates)
+    with engine.connect() as conn:
+        return conn.execute(_filtered(conn, sa.select(sa.func.count(QAPair.id)), term, start, end, group,
+                                      min_score)).scalar_one()
+
+
 def list_pairs(engine: Engine, *, term: str | None = None, dates: str | None = None, group: str | None = None,
                min_score: float | None = None, limit: int | None = None, sample: int | None = None,
                seed: int = 0) -> list[dict[str, Any]]:
@@ -85,22 +116,8 @@ def list_pairs(engine: Engine, *, term: str | None = None, dates: str | None = N
     m = Message.__table__.c
     fields = (m.id, m.group, m.date, m.time, m.speaker, m.text)
     with engine.connect() as conn:
-        query = (sa.select(QAPair.id.label("pair_id"), QAPair.score, *fields)
-                 .join(Message.__table__, m.id == QAPair.question_id))
-        if term:
-            ids = term_ids(conn, term)
-            query = query.where(QAPair.id.in_(sa.select(QATerm.pair_id).where(QATerm.term_id.in_(ids))))
-        if start:
-            query = query.where(m.date >= start)
-        if end:
-            query = query.where(m.date <= end)
-        if group:
-            groups = set(conn.execute(sa.select(m.group).distinct()).scalars())
-            if group not in groups:
-                raise KbError(f"unknown group {group!r}: the groups are {', '.join(sorted(groups)) or '(none yet)'}")
-            query = query.where(m.group == group)
-        if min_score is not None:
-            query = query.where(QAPair.score >= min_score)
+        query = _filtered(conn, sa.select(QAPair.id.label("pair_id"), QAPair.score, *fields), term, start, end,
+                          group, min_score)
         query = query.order_by(m.date, m.group, m.time, m.id)
         if limit and not sample:
             query = query.limit(limit)

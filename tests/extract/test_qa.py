@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from kb.cli import main
 from kb.errors import KbError
 from kb.extract.qa import extract_qa
-from kb.extract.qa_query import list_pairs, parse_dates
+from kb.extract.qa_query import count_pairs, list_pairs, parse_dates
 from kb.ingest import ingest
 from kb.store.models import Mention, Message, QAAnswer, QAPair, QATerm, Term
 
@@ -145,6 +145,8 @@ def test_list_filters(chat_db):
         list_pairs(chat_db, group="other")
     assert len(list_pairs(chat_db, limit=1)) == 1
     assert list_pairs(chat_db, min_score=1.01) == []
+    assert count_pairs(chat_db) == 2 and count_pairs(chat_db, dates="2024-03-05..") == 0  # the same filters
+    assert count_pairs(chat_db, group="paydemo", min_score=0.0) == 2
 
 
 def test_a_random_sample_is_drawn_among_the_matching_pairs_and_repeats_with_its_seed(chat_db):
@@ -190,7 +192,7 @@ def test_kb_qa_command(chat_db, db_url):
     assert lines[0].startswith("Q") and "paydemo 2024-03-04 09:05:40 小林-蓝海支付-产品-上海" in lines[0]
     assert lines[1] == "  请问各位，备付金和资金池有什么区别？"
     assert "A paydemo 2024-03-04 09:06:31 老周-星河银行-架构师" in lines[2]
-    assert lines[-1] == "1 pair(s); more match: raise --limit (1)"
+    assert lines[-1] == "1 pair(s) of 2 (--limit 1)"
     everything = runner.invoke(main, ["qa", "--db", db_url, "--date", "2024-03-04", "--limit", "50"])
     assert everything.output.splitlines()[-1].endswith(" pair(s)")  # all of them: nothing more to say
     unknown = runner.invoke(main, ["qa", "--db", db_url, "--group", "nobody"])
