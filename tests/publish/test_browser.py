@@ -77,7 +77,7 @@ def test_home_page_loads_without_console_errors(site, page):
     _, root = site
     page.goto((root / "index.html").as_uri())
     page.wait_for_load_state("load")
-    assert page.title() == "Payment knowledge base · Payment knowledge base"
+    assert page.title() == "Payment knowledge base"
     assert page.locator("h1").inner_text() == "Payment knowledge base"
     assert page.evaluate("window.KB_INDEX.length") == 5
     screenshot(page, "home.png", full_page=True)
