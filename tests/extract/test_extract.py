@@ -151,3 +151,16 @@ def test_a_listed_phrase_is_kept_however_low_it_ranks(examples_engine):
     matched = {key for key, term in kept.items() if listed & set(term.signals.get("rules", []))}
     assert len(matched) >= 2  # 备付金, 聚合支付
     assert len(set(kept) - matched) == 1  # and the best-ranked term, as keep says
+
+
+def test_a_term_with_a_word_around_it_is_no_candidate(engine, log_writer):
+    # 不是二清, 比如京东, 先签约, 网联出来: the term is, the words around it are not
+    rows = [("10:00:00", "甲", "这个不是二清吗"), ("10:01:00", "乙", "不是二清，是直清"), ("10:02:00", "丙", "真的不是二清"),
+            ("10:03:00", "丁", "比如京东就是这样"), ("10:04:00", "甲", "比如京东的白条"), ("10:05:00", "乙", "比如京东金融"),
+            ("10:06:00", "丙", "网联出来以后就断直连了"), ("10:07:00", "丁", "网联出来之前呢"), ("10:08:00", "甲", "等网联出来再说")]
+    path = log_writer("2024-05-03", rows)
+    ingest(engine, discover([path.parent]))
+    extract_terms(engine)
+    terms = terms_by_key(engine)
+    assert {"二清", "网联"} <= set(terms)
+    assert not {"不是二清", "比如京东", "网联出来"} & set(terms)
