@@ -145,6 +145,7 @@ def _ingest_files(engine: Engine, files: list[Path], group: str | None,
                   known: dict[str, tuple[int, str]]) -> Iterator[FileResult]:
     batch: list[_Parsed] = []
     pending = 0
+    before = dict(known)  # what earlier runs stored (the archive itself has a few days saved in two groups)
     seen: dict[str, Path] = {}  # key → the file that had it in this run
     for path in files:
         key = source_key(path, group or path.absolute().parent.name or "default")
@@ -159,7 +160,7 @@ def _ingest_files(engine: Engine, files: list[Path], group: str | None,
         elif log is None:
             yield FileResult(str(path), UNCHANGED)
         else:
-            log.warnings.extend(_stored_elsewhere(path, key, sha, known))
+            log.warnings.extend(_stored_elsewhere(path, key, sha, before))
             batch.append(_Parsed(path, key, key.rsplit("/", 1)[0], sha, known.get(key), log))
             pending += len(log.messages)
             if pending >= BATCH_MESSAGES:
@@ -169,8 +170,9 @@ def _ingest_files(engine: Engine, files: list[Path], group: str | None,
 
 
 def _stored_elsewhere(path: Path, key: str, sha: str, known: dict[str, tuple[int, str]]) -> list[tuple[int, str]]:
-    """A warning when a file of the same name and bytes is stored under another group already
-    (kb ingest --group X of a folder ingested before): its messages would be there twice."""
+    """A warning when a file of the same name and bytes was stored under another group by an earlier
+    run (kb ingest --group X of a folder ingested before): its messages are then there twice. Within
+    one run it is no mistake to warn of: the corpus has 5 days saved, byte for byte, in two groups."""
     name = key.rsplit("/", 1)[-1]
     others = sorted(other for other, (_sid, other_sha) in known.items()
                     if other != key and other_sha == sha and other.rsplit("/", 1)[-1] == name)

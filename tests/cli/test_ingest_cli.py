@@ -133,3 +133,12 @@ def test_the_same_file_under_another_group_is_a_warning(workdir: Path) -> None:
     assert result.exit_code == 0, result.output
     assert ("warning: logs/demo/2024-03-04-chat.markdown: the same file is stored as demo/2024-03-04-chat.markdown "
             "already: its messages are now there twice (under groups demo and 支付群)") in result.output
+
+
+def test_the_same_day_in_two_folders_of_one_run_is_no_warning(workdir: Path) -> None:
+    # the archive has a few days saved byte for byte in two groups: each group keeps its copy, quietly
+    other = workdir / "logs" / "other"
+    other.mkdir()
+    (other / "2024-03-04-chat.markdown").write_bytes((workdir / "logs" / "demo" / "2024-03-04-chat.markdown").read_bytes())
+    result = run("logs")
+    assert result.exit_code == 0 and "warning" not in result.output
