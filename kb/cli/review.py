@@ -223,13 +223,32 @@ def review_command(curator: str | None, undo_last: bool, limit: int | None, db_u
         console.print(f"undid decision #{undone} on {escape(decision.term)} (curator {escape(curator)})",
                       soft_wrap=True)
         return
+    if not _keys_readable():
+        raise KbError(NO_TERMINAL)
     try:
         counts = run_review(engine, curator, getkey=click.getchar,
                             ask=lambda text: click.prompt(text, default="", show_default=False), limit=limit)
     except OSError as exc:  # click reads single keys from the terminal, /dev/tty
         if exc.filename != "/dev/tty":
             raise
-        raise KbError("kb review reads single keys and needs an interactive terminal; in scripts use "
-                      "kb term approve|reject|merge|edit|alias (see kb term --help)") from None
+        raise KbError(NO_TERMINAL) from None
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no decisions"
     console.print(f"review by {escape(curator)}: {summary}", soft_wrap=True)
+
+
+NO_TERMINAL = ("kb review reads single keys and needs an interactive terminal; in scripts use "
+               "kb term approve|reject|merge|edit|alias (see kb term --help)")
+
+
+def _keys_readable() -> bool:
+    """Whether click.getchar can read a key: from a terminal on stdin or /dev/tty (kb review < file in a
+    terminal still reads the keyboard), or from the input a test runner gives (click's termui._getchar)."""
+    from click import termui
+
+    if getattr(termui, "_getchar", None) is not None or sys.stdin.isatty():
+        return True
+    try:
+        with open("/dev/tty", "rb"):
+            return True
+    except OSError:
+        return False

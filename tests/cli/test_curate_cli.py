@@ -176,3 +176,26 @@ def test_review_edit_in_the_editor(monkeypatch):
     changes = review_cli.edit_fields(card)
     assert seen["extension"] == ".yaml" and "# Edit 备付金" in seen["text"]
     assert changes == {"definition": "两行的\n定义\n", "related": ["资金池"]}
+
+
+def test_review_refuses_before_drawing_anything_when_no_key_can_be_read(monkeypatch):
+    import builtins
+
+    from click import termui
+
+    from kb.cli import review
+
+    real_open = builtins.open
+
+    def no_tty(path, *args, **kwargs):
+        if path == "/dev/tty":
+            raise OSError(6, "No such device or address", "/dev/tty")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(termui, "_getchar", None)  # not under a test runner's input
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
+    monkeypatch.setattr(builtins, "open", no_tty)
+    assert review._keys_readable() is False
+    monkeypatch.setattr(builtins, "open", real_open)
+    monkeypatch.setattr(termui, "_getchar", lambda echo=False: "q")
+    assert review._keys_readable() is True
