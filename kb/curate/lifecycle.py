@@ -286,9 +286,15 @@ def merge(session: Session, variant: Term | str, into: Term | str, curator: str,
             target_keys.add(a.key)
             moved_aliases.append(a)
         name_alias = None
+        upgraded = None
         if t.key not in target_keys:
             name_alias = Alias(alias=t.canonical, key=t.key, origin="merged")
             target.aliases.append(name_alias)
+        else:  # the extractor found the name first (T0 among T+0's written forms): now a curator decided it
+            upgraded = next((a for a in target.aliases if a.key == t.key and a.origin == "extracted"), None)
+            if upgraded is not None:
+                upgraded_was = upgraded.alias
+                upgraded.origin, upgraded.alias = "merged", t.canonical
         if mention_ids:
             session.execute(update(Mention).where(Mention.term_id == t.id).values(term_id=target.id))
         if definition_ids:
@@ -302,6 +308,7 @@ def merge(session: Session, variant: Term | str, into: Term | str, curator: str,
         return {"moved": {"mentions": mention_ids, "definitions": definition_ids,
                           "aliases": [a.id for a in moved_aliases],
                           "name_alias": name_alias.id if name_alias is not None else None,
+                          "upgraded_alias": [upgraded.id, upgraded_was] if upgraded is not None else None,
                           "n_mentions": n_before}}
     n_before = variant.n_mentions or 0
     return _decide(session, variant, curator, "merge", expected_version, change)
@@ -329,6 +336,14 @@ def _restore(session: Session, term: Term, state: dict[str, Any]) -> None:
         term.aliases.append(Alias(alias=alias, key=term_key(alias), origin=origin))
 
 
+def _curated(state: dict[str, Any], key: str) -> Any:
+    """A field of a snapshot, its aliases without the extractor's (origin extracted)."""
+    value = state.get(key)
+    if key == "aliases":
+        return [a for a in value or [] if a.get("origin") != "extracted"]
+    return value
+
+
 def undo(session: Session, curator: str) -> Decision:
     """Revert the curator's newest decision that is not yet undone; returns the undo decision."""
     decision = audit.last_undoable(session, curator)
@@ -341,7 +356,8 @@ def undo(session: Session, curator: str) -> Decision:
     if term is None:
         raise CurateError(f"cannot undo {decision.action} of {decision.term!r}: the term no longer exists")
     current = audit.snapshot(session, term)
-    if any(current[k] != decision.after.get(k) for k in current if k != "version"):
+    # what a curator decided must be as the decision left it; the extractor's own aliases may come and go
+    if any(_curated(current, k) != _curated(decision.after, k) for k in current if k != "version"):
         last = audit.last_change(session, term)
         raise StaleEdit(f"cannot undo {decision.action} of {term.canonical!r}: it was changed afterwards"
                         + (f" by {last.curator} ({last.action})" if last else "")
@@ -363,6 +379,11 @@ def undo(session: Session, curator: str) -> Decision:
                 alias = session.get(Alias, moved["name_alias"])
                 if alias is not None and alias.term_id == target.id:
                     target.aliases.remove(alias)
+            if moved.get("upgraded_alias"):
+                alias_id, written = moved["upgraded_alias"]
+                alias = session.get(Alias, alias_id)
+                if alias is not None and alias.term_id == target.id and alias.origin == "merged":
+                    alias.origin, alias.alias = "extracted", written
             for alias_id in moved.get("aliases", []):
                 alias = session.get(Alias, alias_id)
                 if alias is not None and alias.term_id == target.id:

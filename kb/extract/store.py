@@ -57,6 +57,23 @@ def load_existing(conn: Connection) -> tuple[dict[int, Existing], dict[str, int]
     return terms, owners, rejected, decided
 
 
+def removed_aliases(conn: Connection) -> set[tuple[int, str]]:
+    """(term id, alias key) of the aliases curators removed (kb term alias --remove), not undone and not
+    added back since: extraction does not add them again, whatever the chat or the rules say."""
+    undone = set(conn.execute(sa.select(Decision.undoes_id).where(Decision.undoes_id.is_not(None))).scalars())
+    removed: set[tuple[int, str]] = set()
+    for decision_id, term_id, before, after in conn.execute(
+            sa.select(Decision.id, Decision.term_id, Decision.before, Decision.after)
+            .where(Decision.action.in_(("alias", "unalias")), Decision.term_id.is_not(None)).order_by(Decision.id)):
+        if decision_id in undone:
+            continue
+        had = {term_key(a["alias"]) for a in (before or {}).get("aliases", [])}
+        has = {term_key(a["alias"]) for a in (after or {}).get("aliases", [])}
+        removed |= {(term_id, key) for key in had - has}
+        removed -= {(term_id, key) for key in has - had}
+    return removed
+
+
 def resolve(terms: dict[int, Existing], term_id: int) -> int:
     """Follow merges to the term that receives mentions."""
     seen = set()
@@ -128,9 +145,11 @@ def upsert_terms(conn: Connection, candidates: list, now: dt.datetime) -> tuple[
     known: dict[int, set[str]] = {}
     for term_id, alias in conn.execute(sa.select(Alias.term_id, Alias.alias)):
         known.setdefault(term_id, set()).add(alias)
+    removed = removed_aliases(conn)
     extra = [{"term_id": tid, "alias": a[:128], "key": term_key(a)[:128], "origin": "extracted"}
              for tid, aliases in declared.items() for a in sorted(aliases)
-             if a not in known.get(tid, set()) and terms.get(tid) and a != terms[tid].canonical]
+             if a not in known.get(tid, set()) and terms.get(tid) and a != terms[tid].canonical
+             and (tid, term_key(a)[:128]) not in removed]
     insert_many(conn, Alias.__table__, extra)
     # stale candidates: extracted, never decided on, not found now
     keep = set(found.values())
@@ -165,9 +184,11 @@ def add_variant_aliases(conn: Connection, mentions: list[dict]) -> int:
     known: dict[int, set[str]] = {}
     for term_id, alias in conn.execute(sa.select(Alias.term_id, Alias.alias)):
         known.setdefault(term_id, set()).add(alias)
+    removed = removed_aliases(conn)
     rows = [{"term_id": tid, "alias": surface[:128], "key": term_key(surface)[:128], "origin": "extracted"}
             for tid, surfaces in seen.items() for surface in sorted(surfaces)
-            if surface.strip() and surface != canonical.get(tid) and surface not in known.get(tid, set())]
+            if surface.strip() and surface != canonical.get(tid) and surface not in known.get(tid, set())
+            and (tid, term_key(surface)[:128]) not in removed]
     insert_many(conn, Alias.__table__, rows)
     return len(rows)
 

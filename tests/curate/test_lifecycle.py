@@ -222,3 +222,26 @@ def test_rejecting_an_approved_term_needs_force(examples_db):
     with lifecycle.transaction(examples_db) as session:
         lifecycle.reject(session, "备付金", "bob", force=True)
     assert state(examples_db, "备付金")["status"] == "rejected"
+
+
+def test_merging_a_name_the_extractor_already_gave_the_target_makes_it_curated(examples_db, tmp_path):
+    # T+0 may already have t0 among the written forms the extractor found; merging T0 into it is then
+    # a curator's decision all the same: the alias becomes the merged name (the glossary exports it), and
+    # undo gives the extractor its form back
+    from kb.curate import glossary_yaml
+
+    with lifecycle.transaction(examples_db) as session:
+        target = lifecycle.find_term(session, "协议支付")
+        target.aliases.append(Alias(alias="代扣", key="代扣", origin="extracted"))
+        lifecycle.approve(session, "协议支付", "alice")
+        lifecycle.merge(session, "代扣", "协议支付", "alice")
+    with Session(examples_db) as session:
+        forms = {(a.alias, a.origin) for a in lifecycle.find_term(session, "协议支付").aliases}
+    assert ("代扣", "merged") in forms and ("代扣", "extracted") not in forms
+    glossary_yaml.export_glossary(examples_db, tmp_path / "g")
+    assert "- 代扣" in "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "g").glob("*.yaml"))
+    with lifecycle.transaction(examples_db) as session:
+        lifecycle.undo(session, "alice")
+    with Session(examples_db) as session:
+        forms = {(a.alias, a.origin) for a in lifecycle.find_term(session, "协议支付").aliases}
+    assert ("代扣", "extracted") in forms and ("代扣", "merged") not in forms

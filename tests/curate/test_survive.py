@@ -85,3 +85,23 @@ def test_every_decision_survives_ingest_and_extract_again(tmp_path):
         queue = [session.get(Term, i).canonical for i in review.queue(session, "alice")]
     assert not {approved, edited, rejected, variant, target} & set(queue)
     assert queue[-1] == skipped  # still skipped: at the end of alice's queue
+
+
+def test_an_alias_a_curator_removed_stays_removed_and_undo_still_works(tmp_path):
+    engine = open_db(f"sqlite:///{tmp_path / 'kb.sqlite'}")
+    ingest(engine, discover([EXAMPLES / "logs"]))
+    extract(engine)
+    with Session(engine) as session:  # a term with a written form the extractor found (委托扣款 of 代扣, …)
+        term = next(t for t in session.scalars(select(Term).where(Term.status == "candidate").order_by(Term.id))
+                    if any(a.origin == "extracted" for a in t.aliases))
+        name = term.canonical
+        alias = next(a.alias for a in term.aliases if a.origin == "extracted")
+    with lifecycle.transaction(engine) as session:
+        lifecycle.remove_alias(session, name, alias, "alice")
+    extract(engine, skip_unchanged=False)  # the chat and the rules still give that form
+    with Session(engine) as session:
+        assert alias not in {a.alias for a in lifecycle.find_term(session, name).aliases}
+    with lifecycle.transaction(engine) as session:  # not "changed afterwards by alice (unalias)"
+        lifecycle.undo(session, "alice")
+    with Session(engine) as session:
+        assert alias in {a.alias for a in lifecycle.find_term(session, name).aliases}
