@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -189,14 +190,21 @@ def reject(session: Session, term: Term | str, curator: str, *, note: str | None
     return _decide(session, term, curator, "reject", expected_version, change)
 
 
+# control characters (\x0b, \r, NUL …) are not text: XML (TBX) cannot even hold most of them
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+SINGLE_LINE = ("english", "category", "canonical")
+
+
 def _clean(field: str, value: Any) -> Any:
     if field == "related":
         if isinstance(value, str):
             value = [part for part in (p.strip() for p in value.replace("，", ",").split(",")) if part]
-        return sorted(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+        return sorted(dict.fromkeys(_CONTROL.sub("", str(v)).strip() for v in value if _CONTROL.sub("", str(v)).strip()))
     if value is None:
         return None
-    value = str(value).strip()
+    value = str(value).replace("\r\n", "\n")
+    value = " ".join(value.split()) if field in SINGLE_LINE else _CONTROL.sub("", value)
+    value = value.strip()
     return value or None
 
 

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from kb.privacy import mask
 
-_URL = re.compile(r"https?://[^\s<>\"'\u3000-\u303f\uff00-\uffef]+", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>\"'\u3000-\u303f\uff00-\uffef\u3400-\u4dbf\u4e00-\u9fff]+", re.IGNORECASE)  # a URL ends before hanzi: …pdf下载
 _SAFE_SCHEME = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 ROOT_MARK = "\x00root\x00"  # stands for a page's path to the site root in HTML shared by pages at any depth

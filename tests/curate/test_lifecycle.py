@@ -245,3 +245,11 @@ def test_merging_a_name_the_extractor_already_gave_the_target_makes_it_curated(e
     with Session(examples_db) as session:
         forms = {(a.alias, a.origin) for a in lifecycle.find_term(session, "协议支付").aliases}
     assert ("代扣", "extracted") in forms and ("代扣", "merged") not in forms
+
+
+def test_control_characters_do_not_reach_the_curated_fields(examples_sqlite):
+    # a pasted \r\n or \x0b would make the TBX export ill-formed XML
+    with lifecycle.transaction(examples_sqlite) as session:
+        lifecycle.edit(session, "备付金", "alice", english="line1\r\nline2\x0bX", definition="客户的钱\r\n第二行\x0b。")
+    after = state(examples_sqlite, "备付金")
+    assert after["english"] == "line1 line2 X" and after["definition"] == "客户的钱\n第二行。"

@@ -77,6 +77,12 @@ def test_render_escapes_masks_and_links():
     assert "<br>下一行" in html
 
 
+def test_a_url_ends_where_the_chinese_after_it_begins():
+    html = str(render("http://www.payunion.net/f/a.pdf下载 看 https://a.cn/x.html这个", TermMatcher({}), lambda i: ""))
+    assert 'href="http://www.payunion.net/f/a.pdf"' in html and "</a>下载" in html
+    assert 'href="https://a.cn/x.html"' in html and "</a>这个" in html
+
+
 @pytest.mark.parametrize("text, full, initials, group", [
     ("资金池", "zi jin chi", "zjc", "Z"),
     ("备付金", "bei fu jin", "bfj", "B"),
