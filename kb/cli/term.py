@@ -211,12 +211,18 @@ def show_command(term: str, db_url: str) -> None:
         for name, value in rows:
             fields.add_row(name, escape(value))
         console.print(fields)
-        decisions = audit.history(session, t)
+        decisions = sorted(audit.history(session, t) + audit.merges_into(session, t), key=lambda d: d.id)
         if decisions:
             table = Table(title="decisions", header_style="bold")
             for column in ("#", "at (UTC)", "curator", "action", "change"):
                 table.add_column(column, overflow="fold")
             for d in decisions:
+                if d.term_id != t.id:  # a variant merged into this term (or that merge undone)
+                    moved = len(((d.before if d.undoes_id else d.after) or {}).get("moved", {}).get("mentions", []))
+                    change = (f"{d.term} merged into it ({moved} mentions moved)" if not d.undoes_id
+                              else f"undoes #{d.undoes_id}: {d.term} is no longer merged into it")
+                    table.add_row(str(d.id), f"{d.at:%Y-%m-%d %H:%M:%S}", escape(d.curator), d.action, escape(change))
+                    continue
                 change = summary(d.before, d.after)
                 if d.undoes_id:
                     change = f"undoes #{d.undoes_id}: {change}"

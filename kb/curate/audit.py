@@ -81,6 +81,16 @@ def history(session: Session, term: Term) -> list[Decision]:
     return list(session.scalars(select(Decision).where(Decision.term_id == term.id).order_by(Decision.id)))
 
 
+def merges_into(session: Session, term: Term) -> list[Decision]:
+    """The merges of other terms into this one, and their undos, oldest first (they are decisions about
+    the variants, but they changed this term: its aliases, mentions and version)."""
+    merges = [d for d in session.scalars(select(Decision).where(Decision.action == "merge", Decision.term_id != term.id))
+              if (d.after or {}).get("merged_into_id") == term.id]
+    ids = [d.id for d in merges]
+    undos = list(session.scalars(select(Decision).where(Decision.undoes_id.in_(ids)))) if ids else []
+    return sorted(merges + undos, key=lambda d: d.id)
+
+
 def last_change(session: Session, term: Term) -> Decision | None:
     """The newest decision that changed the term (skips are not changes)."""
     return session.scalars(

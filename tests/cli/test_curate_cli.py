@@ -199,3 +199,12 @@ def test_review_refuses_before_drawing_anything_when_no_key_can_be_read(monkeypa
     monkeypatch.setattr(builtins, "open", real_open)
     monkeypatch.setattr(termui, "_getchar", lambda echo=False: "q")
     assert review._keys_readable() is True
+
+
+def test_term_show_of_the_target_lists_the_merges_into_it(db):
+    kb(db, "term", "merge", "代扣", "--into", "资金池")
+    kb(db, "term", "undo")
+    result = kb(db, "term", "show", "资金池")
+    assert result.exit_code == 0
+    assert "代扣 merged into it (0 mentions moved)" in result.output
+    assert "undoes #1: 代扣 is no longer merged into it" in result.output
