@@ -117,17 +117,17 @@ def edit_command(term: str, curator: str | None, expected_version: int | None, d
                    and not _is_term(session, name)]
     _done(d, f"edited {escape(d.term)}: {escape(summary(d.before, d.after))}")
     if unknown:
-        err_console.print(f"warning: no term is called {', '.join(unknown)} (yet): the wiki shows "
+        err_console.print(f"warning: no term (or a rejected one) is called {', '.join(unknown)}: the wiki shows "
                           f"{'it' if len(unknown) == 1 else 'them'} as related without a link", markup=False,
                           soft_wrap=True)
 
 
 def _is_term(session: Any, name: str) -> bool:
+    """Whether a name is a term the wiki can link to (a rejected one has no page)."""
     try:
-        lifecycle.find_term(session, name)
+        return lifecycle.find_term(session, name).status != "rejected"
     except lifecycle.TermNotFound:
         return False
-    return True
 
 
 @term_group.command("alias")

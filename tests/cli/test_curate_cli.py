@@ -46,7 +46,7 @@ def test_term_commands_print_what_they_did(db):
                                                        "decision #3 by alice\n"),
         (["term", "edit", "备付金", "--english", "reserve funds", "--related", "资金池", "--related", "集中存管"],
          "edited 备付金: english: — → reserve funds; related: — → 资金池, 集中存管 (version 3) · decision #4 by alice\n"
-         "warning: no term is called 集中存管 (yet): the wiki shows it as related without a link\n"),
+         "warning: no term (or a rejected one) is called 集中存管: the wiki shows it as related without a link\n"),
         (["term", "alias", "备付金", "客户备付金"], "added alias 客户备付金 of 备付金 (version 4) · decision #5 by alice\n"),
         (["term", "alias", "备付金", "客户备付金", "--remove"],
          "removed alias 客户备付金 of 备付金 (version 5) · decision #6 by alice\n"),
