@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kb.store.nickname import split_nickname
-from kb.rules.qa import QARules
+from kb.rules.qa import QARules, cue_score
 
 _EMOJI = re.compile(r"\[[^\[\]]{1,8}\]")
 _MENTION = re.compile(r"@[^\s\u2005?？，,。:：]+[\u2005?]?")
@@ -153,19 +153,6 @@ def last_clause(body: str) -> str:
     """The text after the last clause break (，。；！…), ignoring breaks at the very end."""
     parts = [p for p in _CLAUSE_END.split(body) if p.strip()]
     return parts[-1] if parts else body
-
-
-def cue_score(cues) -> float:
-    """Sum of the cues' weights, counting only the heaviest cue of each group."""
-    best: dict[str, float] = {}
-    total = 0.0
-    for rule in cues:
-        if rule.group:
-            if rule.group not in best or abs(rule.weight) > abs(best[rule.group]):
-                best[rule.group] = rule.weight
-        else:
-            total += rule.weight
-    return total + sum(best.values())
 
 
 ASKING_CUES = ("question_mark", "final_particle")

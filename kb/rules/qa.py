@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,7 +230,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
     audience = optional_pattern(question, "audience", "question")
     cues = _rule_list(problems, path, "question.cues", question.get("cues"), need_weight=True)
     exclusions = _rule_list(problems, path, "question.exclusions", question.get("exclusions", []), need_weight=False)
-    reachable = _most_cues_give(cues)
+    reachable = round(cue_score(cue for cue in cues if cue.weight > 0), 6)  # what all the asking cues add up to
     if isinstance(threshold, (int, float)) and cues and threshold > reachable:
         problems.add(path, "question.threshold", f"{threshold} is more than all the cues can add up to "
                      f"({reachable:g}, the heaviest cue of each group): no message would be a question")
@@ -263,19 +264,17 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
     )
 
 
-def _most_cues_give(cues: list[Pattern]) -> float:
-    """The highest score a message's cues can reach: the positive cues, only the heaviest of each group
-    counting (as kb.extract.qa_signals.cue_score adds them)."""
+def cue_score(cues: Iterable[Pattern]) -> float:
+    """Sum of the cues' weights, counting only the heaviest cue of each group."""
     best: dict[str, float] = {}
     total = 0.0
-    for cue in cues:
-        if cue.weight is None or cue.weight <= 0:
-            continue
-        if cue.group:
-            best[cue.group] = max(best.get(cue.group, 0.0), cue.weight)
+    for rule in cues:
+        if rule.group:
+            if rule.group not in best or abs(rule.weight) > abs(best[rule.group]):
+                best[rule.group] = rule.weight
         else:
-            total += cue.weight
-    return round(total + sum(best.values()), 6)
+            total += rule.weight
+    return total + sum(best.values())
 
 
 def _weights(problems: Problems, path: Path, linking: dict, key: str, names: tuple[str, ...]) -> dict[str, float]:
