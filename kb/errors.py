@@ -17,6 +17,14 @@ class DatabaseError(KbError):
     """The database cannot be opened, migrated or written."""
 
 
+class NoDatabase(DatabaseError):
+    """A command that reads or curates was given an SQLite file that does not exist (a typo in --db,
+    another working folder): an error, not a new empty database."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(f"no database at {path}: kb ingest or kb build makes one (or give --db URL, or set $KB_DB_URL)")
+
+
 class InputError(KbError):
     """An input file is not what kb expects; the message names file and line."""
 

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.errors import KbError
+from kb.errors import KbError, NoDatabase
 from kb.publish import pinyin as py
 from kb.privacy import mask
 
@@ -106,7 +106,7 @@ def connect(url: str | None = None) -> _Connection:
     url = url or os.environ.get("KB_DB_URL") or DEFAULT_URL
     path = _sqlite_path(url)
     if path is not None and not path.is_file():
-        raise KbError(f"no database at {path}: kb ingest or kb build makes one (or give --db URL, or set $KB_DB_URL)")
+        raise NoDatabase(path)
     if path is not None:
         connection = sqlite3.connect(str(path), timeout=10)
         if _at_heads(connection):

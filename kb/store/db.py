@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from kb.errors import DatabaseError
+from kb.errors import DatabaseError, NoDatabase
 from kb.store import DEFAULT_URL
 from kb.store.heads import script_heads
 
@@ -111,8 +111,7 @@ def open_db(url: str | None = None, *, create_file: bool = True) -> Engine:
         except sa.exc.ArgumentError:
             path = None  # create() says what is wrong with the URL
         if path is not None and not path.is_file():
-            raise DatabaseError(f"no database at {path}: kb ingest or kb build makes one "
-                                "(or give --db URL, or set $KB_DB_URL)")
+            raise NoDatabase(path)
     engine = create(url)
     upgrade(engine)
     return engine
