@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from kb.extract import definitions as defs
-from kb.extract.store import StoreReport, add_variant_aliases, mention_keys, replace_output, upsert_terms
+from kb.extract.store import (StoreReport, add_variant_aliases, mention_keys, removed_aliases, replace_output,
+                              upsert_terms)
 from kb.extract.terms import KeyIndex, collect_hits, load_messages, merge, phrase_variants, rule_matches, \
     score_candidates, speaker_keys, statistical_candidates
 from kb.nlp import SegmentStats, parallel, segment_texts, user_dictionary
@@ -108,7 +109,8 @@ def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | Non
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with engine.begin() as conn:
-        found, report.stored = upsert_terms(conn, keep, now)
+        removed = removed_aliases(conn)  # curators' removals: neither pass adds those aliases back
+        found, report.stored = upsert_terms(conn, keep, now, removed)
         keys = mention_keys(conn, found)
         # The workers fork inside this transaction and inherit its connection (a SQLite file handle
         # or a PostgreSQL socket). They never touch it, and pool workers leave by os._exit (or are
@@ -127,7 +129,7 @@ def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | Non
                                         "pattern": match.rule[:128],
                                         "score": defs.score_definition(match, term_key(match.term) == hit[1])})
         replace_output(conn, mentions, definition_rows)
-        add_variant_aliases(conn, mentions)
+        add_variant_aliases(conn, mentions, removed)
     report.mentions = len(mentions)
     report.definitions = len(definition_rows)
     lap("store")

@@ -10,7 +10,7 @@ curator has touched are deleted. Mentions and definitions are recomputed every r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -97,8 +97,10 @@ class StoreReport:
     skipped_rejected: int = 0
 
 
-def upsert_terms(conn: Connection, candidates: list, now: dt.datetime) -> tuple[dict[str, int], StoreReport]:
-    """Create or update a term per candidate; return candidate key -> term id (after merges)."""
+def upsert_terms(conn: Connection, candidates: list, now: dt.datetime,
+                 removed: Collection[tuple[int, str]]) -> tuple[dict[str, int], StoreReport]:
+    """Create or update a term per candidate; return candidate key -> term id (after merges). The
+    aliases of ``removed`` (removed_aliases) are not declared again."""
     terms, owners, rejected, decided = load_existing(conn)
     report = StoreReport()
     found: dict[str, int] = {}
@@ -145,7 +147,6 @@ def upsert_terms(conn: Connection, candidates: list, now: dt.datetime) -> tuple[
     known: dict[int, set[str]] = {}
     for term_id, alias in conn.execute(sa.select(Alias.term_id, Alias.alias)):
         known.setdefault(term_id, set()).add(alias)
-    removed = removed_aliases(conn)
     extra = [{"term_id": tid, "alias": a[:128], "key": term_key(a)[:128], "origin": "extracted"}
              for tid, aliases in declared.items() for a in sorted(aliases)
              if a not in known.get(tid, set()) and terms.get(tid) and a != terms[tid].canonical
@@ -173,8 +174,9 @@ def mention_keys(conn: Connection, extra: dict[str, int]) -> dict[str, int]:
     return {k: v for k, v in keys.items() if k and terms.get(v) and terms[v].status != "rejected"}
 
 
-def add_variant_aliases(conn: Connection, mentions: list[dict]) -> int:
-    """Every written form a term was mentioned in becomes an (extracted) alias, unless it is one already."""
+def add_variant_aliases(conn: Connection, mentions: list[dict], removed: Collection[tuple[int, str]]) -> int:
+    """Every written form a term was mentioned in becomes an (extracted) alias, unless it is one already
+    or a curator removed it (``removed``, from removed_aliases)."""
     seen: dict[int, set[str]] = {}
     for row in mentions:
         seen.setdefault(row["term_id"], set()).add(row["surface"])
@@ -184,7 +186,6 @@ def add_variant_aliases(conn: Connection, mentions: list[dict]) -> int:
     known: dict[int, set[str]] = {}
     for term_id, alias in conn.execute(sa.select(Alias.term_id, Alias.alias)):
         known.setdefault(term_id, set()).add(alias)
-    removed = removed_aliases(conn)
     rows = [{"term_id": tid, "alias": surface[:128], "key": term_key(surface)[:128], "origin": "extracted"}
             for tid, surfaces in seen.items() for surface in sorted(surfaces)
             if surface.strip() and surface != canonical.get(tid) and surface not in known.get(tid, set())
