@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 
@@ -37,8 +38,6 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
     from kb.publish.render import render_wiki
     from kb.store import open_db
 
-    from pathlib import Path
-
     missing = [path for path in paths if not Path(path).exists()]
     if len(missing) == len(paths):
         raise click.ClickException(f"no such file or folder: {', '.join(missing)}")
@@ -54,9 +53,8 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
                   f"{len(report.rejected)} rejected ({time.perf_counter() - started:.1f} s)")
     for result in report.rejected:
         err_console.print(f"    skipped {result.where}: {result.reason}", markup=False, soft_wrap=True)
-    for result in report.files:
-        for warning in result.warnings:
-            err_console.print(f"    warning: {warning}", markup=False, soft_wrap=True)
+    for warning in report.warnings:
+        err_console.print(f"    warning: {warning}", markup=False, soft_wrap=True)
 
     started = time.perf_counter()
     try:

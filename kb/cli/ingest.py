@@ -53,9 +53,8 @@ def ingest_command(paths: tuple[str, ...], group: str | None, db_url: str) -> No
         report.count(REJECTED), report.messages_stored,
     )))
     console.print(table)
-    for result in report.files:
-        for warning in result.warnings:
-            err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    for warning in report.warnings:
+        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
     if report.rejected:
         rejected = Table(title="rejected files", show_header=True, header_style="bold")
         rejected.add_column("file", overflow="fold")

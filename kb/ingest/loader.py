@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,11 @@ class IngestReport:
     @property
     def rejected(self) -> list[FileResult]:
         return [f for f in self.files if f.status == REJECTED]
+
+    @property
+    def warnings(self) -> list[str]:
+        """What looked wrong in the files stored anyway, each "path:line: what"."""
+        return [warning for f in self.files for warning in f.warnings]
 
 
 def discover(paths: Iterable[str | Path], skip: Iterable[Path] = ()) -> list[Path]:
@@ -145,7 +151,10 @@ def _ingest_files(engine: Engine, files: list[Path], group: str | None,
                   known: dict[str, tuple[int, str]]) -> Iterator[FileResult]:
     batch: list[_Parsed] = []
     pending = 0
-    before = dict(known)  # what earlier runs stored (the archive itself has a few days saved in two groups)
+    # what earlier runs stored, by (file name, bytes): the archive itself has a few days saved in two groups
+    before: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for stored, (_sid, stored_sha) in sorted(known.items()):
+        before[(stored.rsplit("/", 1)[-1], stored_sha)].append(stored)
     seen: dict[str, Path] = {}  # key → the file that had it in this run
     for path in files:
         key = source_key(path, group or path.absolute().parent.name or "default")
@@ -160,7 +169,7 @@ def _ingest_files(engine: Engine, files: list[Path], group: str | None,
         elif log is None:
             yield FileResult(str(path), UNCHANGED)
         else:
-            log.warnings.extend(_stored_elsewhere(path, key, sha, before))
+            log.warnings.extend(_stored_elsewhere(key, sha, before))
             batch.append(_Parsed(path, key, key.rsplit("/", 1)[0], sha, known.get(key), log))
             pending += len(log.messages)
             if pending >= BATCH_MESSAGES:
@@ -169,13 +178,11 @@ def _ingest_files(engine: Engine, files: list[Path], group: str | None,
     yield from _store(engine, batch, known)
 
 
-def _stored_elsewhere(path: Path, key: str, sha: str, known: dict[str, tuple[int, str]]) -> list[tuple[int, str]]:
+def _stored_elsewhere(key: str, sha: str, before: dict[tuple[str, str], list[str]]) -> list[tuple[int, str]]:
     """A warning when a file of the same name and bytes was stored under another group by an earlier
     run (kb ingest --group X of a folder ingested before): its messages are then there twice. Within
     one run it is no mistake to warn of: the corpus has 5 days saved, byte for byte, in two groups."""
-    name = key.rsplit("/", 1)[-1]
-    others = sorted(other for other, (_sid, other_sha) in known.items()
-                    if other != key and other_sha == sha and other.rsplit("/", 1)[-1] == name)
+    others = [other for other in before.get((key.rsplit("/", 1)[-1], sha), []) if other != key]
     if not others:
         return []
     return [(0, f"the same file is stored as {', '.join(others)} already: its messages are now there twice "
