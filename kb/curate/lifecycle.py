@@ -86,9 +86,10 @@ def find_term(session: Session, name: str) -> Term:
     term = session.scalars(select(Term).where(Term.key == key)).first()
     if term is None:
         term = session.scalars(select(Term).join(Alias, Alias.term_id == Term.id).where(Alias.key == key)).first()
-    number = name.strip().removeprefix("#")
-    if term is None and number.isascii() and number.isdigit():
-        term = session.get(Term, int(number))
+    if term is None:
+        number = name.strip().removeprefix("#")
+        if number.isascii() and number.isdigit():
+            term = session.get(Term, int(number))
     if term is None:
         raise TermNotFound(f"no term {name!r} (key {key!r}); `kb terms` lists the candidates")
     return term
@@ -199,7 +200,8 @@ def _clean(field: str, value: Any) -> Any:
     if field == "related":
         if isinstance(value, str):
             value = [part for part in (p.strip() for p in value.replace("，", ",").split(",")) if part]
-        return sorted(dict.fromkeys(_CONTROL.sub("", str(v)).strip() for v in value if _CONTROL.sub("", str(v)).strip()))
+        names = (_CONTROL.sub("", str(v)).strip() for v in value)
+        return sorted(dict.fromkeys(name for name in names if name))
     if value is None:
         return None
     value = str(value).replace("\r\n", "\n")

@@ -164,7 +164,7 @@ def find(db: _Connection, query: str, limit: int = 8) -> list[Match]:
     key = term_key(query)
     latin = key.replace(" ", "")
     terms = {row[0]: row for row in db.rows(
-        "SELECT id, canonical, key, status, score FROM terms WHERE status IN ('approved', 'candidate')")}
+        "SELECT id, canonical, key, status, score, english FROM terms WHERE status IN ('approved', 'candidate')")}
     names: list[tuple[str, int, str]] = [(row[2], row[0], row[1]) for row in terms.values()]  # (key, id, shown)
     for term_id, alias, alias_key in db.rows("SELECT term_id, alias, key FROM aliases"):
         if term_id in terms:
@@ -191,9 +191,7 @@ def find(db: _Connection, query: str, limit: int = 8) -> list[Match]:
             add(term_id, "contains", shown)
     if key.isascii():  # the English name a curator gave (clearing → 清算, fund pool → 资金池)
         words = " ".join(unicodedata.normalize("NFKC", query).lower().split())
-        for term_id, english in db.rows("SELECT id, english FROM terms WHERE english IS NOT NULL AND english != ''"):
-            if term_id not in terms:
-                continue
+        for term_id, english in ((term_id, row[5]) for term_id, row in terms.items() if row[5]):
             if term_key(english) == key:
                 add(term_id, "english", english)
             elif len(words) >= 4 and re.search(rf"\b{re.escape(words)}\b", " ".join(english.lower().split())):
