@@ -17,7 +17,8 @@ def _cite(message: dict) -> str:
 @click.option("--term", help="Only pairs about this term (canonical name or alias).")
 @click.option("--date", "dates", metavar="DAY|FROM..TO", help="One day (2017-05-23) or a range (2017-05-01..2017-05-31).")
 @click.option("--group", help="Only this chat group (e.g. proddev).")
-@click.option("--min-score", type=click.FloatRange(0, 1), help="Only pairs scoring at least this (0..1).")
+@click.option("--min-score", type=click.FloatRange(0, 1),
+              help="Only pairs scoring at least this (0..1: how likely the pair reads right).")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many pairs.")
 @click.option("--sample", type=click.IntRange(min=1), metavar="N",
               help="N pairs at random among those that match (instead of the first ones), to judge precision.")

@@ -105,7 +105,8 @@ def bigram_weights(days) -> dict[str, float]:
 MIN_PARALLEL_DAYS = 64
 
 
-def _link_days(shared: tuple, indices: range) -> list[tuple[int, int, float, list[str], list[tuple[int, float, dict]], float]]:
+def _link_days(shared: tuple, indices: range) -> list[tuple[int, int, float, list[str], list[tuple[int, float, dict]], float,
+                                                       float | None]]:
     """Link the days at ``indices`` (in a forked worker); pairs as positions, so little is pickled back."""
     days, rules, weights, aliases = shared
     out = []
@@ -114,7 +115,8 @@ def _link_days(shared: tuple, indices: range) -> list[tuple[int, int, float, lis
         position = {id(m): i for i, m in enumerate(messages)}
         for pair in link_day(messages, rules, weights, aliases):
             out.append((index, position[id(pair.question)], pair.question_score, pair.cues,
-                        [(position[id(a)], score, signals) for a, score, signals in pair.answers], pair.score))
+                        [(position[id(a)], score, signals) for a, score, signals in pair.answers], pair.score,
+                        pair.link_score))
     return out
 
 
@@ -138,10 +140,11 @@ def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = 
     done = 0
     with parallel.started(_link_days, shared, chunks, workers) as results:
         for chunk, found in zip(chunks, results):
-            for index, q, question_score, cues, answers, score in found:
+            for index, q, question_score, cues, answers, score, link_score in found:
                 messages = ordered[index]
                 pairs.append(Pair(messages[q], question_score, cues,
-                                  [(messages[a], a_score, signals) for a, a_score, signals in answers], score))
+                                  [(messages[a], a_score, signals) for a, a_score, signals in answers], score,
+                                  link_score))
             done += len(chunk)
             if on_progress:
                 on_progress(done, total)

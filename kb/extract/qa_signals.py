@@ -81,6 +81,7 @@ class Pair:
     cues: list[str]
     answers: list[tuple[Msg, float, dict[str, float]]]
     score: float
+    link_score: float | None = None  # the linker's score, when the pair model's probability replaced it
 
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -168,7 +169,8 @@ def why_unpaired(messages: list[Msg], index: int, rules: QARules, day: DayQuesti
                  weights: dict[str, float] | None = None, aliases: dict[str, str] | None = None) -> str:
     """Why the message at ``index`` of a day's messages is no pair's question, as the rules read it
     in its day (for kb eval): an exclusion, a repeated copy, a turn of the speaker's own talk, no
-    question cue, no payment content, or a question whose replies were not linked or scored too low.
+    question cue, no payment content, a question whose replies were not linked or scored too low, or
+    a pair the pair model (rules/qa_model.yaml) drops.
     ``day`` is find_questions of the messages, when already known; ``weights`` and ``aliases`` are
     link_day's."""
     m = messages[index]
@@ -179,7 +181,7 @@ def why_unpaired(messages: list[Msg], index: int, rules: QARules, day: DayQuesti
     if index in day.repeated:
         return "a repeated copy of the message before it (same time, same text)"
     if index in day.questions:
-        relaxed = replace(rules, min_pair_score=0.0, strong_question=0.0)
+        relaxed = replace(rules, min_pair_score=0.0, strong_question=0.0, model=None)
         pair = next((p for p in link_day(messages, relaxed, weights, aliases) if p.question is m), None)
         if pair is None:
             return "a question, but no reply was linked to it as an answer"
@@ -188,6 +190,16 @@ def why_unpaired(messages: list[Msg], index: int, rules: QARules, day: DayQuesti
         if pair.question_score < rules.strong_question and not any(EXPLICIT & sig.keys() for _m, _s, sig in pair.answers):
             return (f"a weak question (score {pair.question_score:.2f}, below linking.strong_question "
                     f"{rules.strong_question}) whose answers are tied to it by nearness alone")
+        if rules.model is not None:
+            from kb.extract.qa_model import pair_features
+
+            linked = next((p for p in link_day(messages, replace(rules, model=None), weights, aliases)
+                           if p.question is m), None)
+            if linked is not None:
+                probability = rules.model.probability(pair_features(messages, index, linked))
+                if probability < rules.model.keep:
+                    return (f"a pair the pair model drops (probability {probability:.2f}, below keep "
+                            f"{rules.model.keep} in rules/qa_model.yaml)")
         return "the question of a pair"
     if index in day.talk:
         return "a question of the speaker's own talk, but none of their next messages answers it"
@@ -556,7 +568,23 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
             pairs.append(Pair(messages[qi], question.score, question.cues, answers, score))
     if talk:
         pairs.sort(key=lambda p: p.question.seq)
+    if rules.model is not None:
+        pairs = second_look(messages, pairs, rules.model)
     return pairs
+
+
+def second_look(messages: list[Msg], pairs: list[Pair], model) -> list[Pair]:
+    """The pairs the pair model (kb.extract.qa_model) keeps, each scored by its probability of being
+    a real question with a real answer; the linker's score moves to ``link_score``."""
+    from kb.extract.qa_model import pair_features
+
+    position = {id(m): i for i, m in enumerate(messages)}
+    kept = []
+    for pair in pairs:
+        probability = model.probability(pair_features(messages, position[id(pair.question)], pair))
+        if probability >= model.keep:
+            kept.append(replace(pair, score=round(probability, 3), link_score=pair.score))
+    return kept
 
 
 # The score of a talk's own answer (fixed, like a restated one), and how far it may come.
@@ -621,4 +649,7 @@ MONOLOGUE_SECONDS = 600
 
 def describe(pair: Pair) -> dict[str, Any]:
     """The pair's signals as stored in qa_pairs.signals."""
-    return {"question_score": pair.question_score, "cues": pair.cues, "answers": len(pair.answers)}
+    described = {"question_score": pair.question_score, "cues": pair.cues, "answers": len(pair.answers)}
+    if pair.link_score is not None:
+        described["link_score"] = pair.link_score
+    return described

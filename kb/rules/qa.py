@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from kb.rules import DEFAULT_RULES_DIR, Problems, load_yaml
 
 QA_FILE = "qa.yaml"
+MODEL_FILE = "qa_model.yaml"  # optional, beside qa.yaml: kb.extract.qa_model's weights
 KINDS = ("phrase", "regex")
 SIGNALS = ("quote", "mention", "addressed", "proximity", "overlap", "thanks", "continuation")
 PENALTIES = ("other_target", "is_question")
@@ -39,6 +40,19 @@ class Pattern:
         if self.unless is not None and self.unless.search(text):
             return None
         return self.regex.search(text)
+
+
+@dataclass(frozen=True)
+class PairModel:
+    """Logistic weights over the features of kb.extract.qa_model (qa_model.yaml); a pair whose
+    probability is below ``keep`` is dropped."""
+
+    weights: Mapping[str, float]
+    keep: float
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        z = sum(self.weights.get(name, 0.0) * value for name, value in features.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,7 @@ class QARules:
     talk_question: Pattern | None = None
     talk_max_chars: int = 50
     audience: Pattern | None = None
+    model: PairModel | None = None  # qa_model.yaml beside qa.yaml (None: no second look at the pairs)
 
 
 def compile_pattern(name: str, kind: str, patterns: list[str] | tuple[str, ...], weight: float = 1.0,
@@ -261,7 +276,36 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
         share_margin=share_margin, share_topic=share_topic, restated=restated,
         monologue_lookback=monologue_lookback, monologue_messages=monologue_messages, monologue_chars=monologue_chars,
         talk_question=talk_question, talk_max_chars=talk_max_chars, audience=audience,
+        model=load_pair_model(path.parent),
     )
+
+
+def load_pair_model(folder: Path) -> PairModel | None:
+    """folder/qa_model.yaml as a PairModel (None when the file is absent); raise RulesError listing
+    every problem."""
+    path = folder / MODEL_FILE
+    if not path.exists():
+        return None
+    problems = Problems()
+    data = load_yaml(path, problems)
+    problems.raise_if_any()
+    if not isinstance(data, dict):
+        problems.add(path, None, "must be a mapping with keep and weights")
+        problems.raise_if_any()
+    for key in sorted(set(data) - {"keep", "weights"}, key=str):
+        problems.add(path, str(key), "unknown key (expected keep, weights)")
+    keep = _number(problems, path, "keep", data.get("keep"), low=0, high=1)
+    weights = data.get("weights")
+    if not isinstance(weights, dict) or not weights:
+        problems.add(path, "weights", "must be a mapping of feature names to numbers")
+        weights = {}
+    model_weights = {}
+    for name, value in weights.items():
+        number = _number(problems, path, f"weights.{name}", value, low=-100, high=100)
+        if number is not None:
+            model_weights[str(name)] = float(number)
+    problems.raise_if_any()
+    return PairModel(model_weights, float(keep))
 
 
 def cue_score(cues: Iterable[Pattern]) -> float:

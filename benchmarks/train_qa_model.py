@@ -1,0 +1,132 @@
+"""Train the pair model of kb.extract.qa_model from pairs judged by reading, and write rules/qa_model.yaml.
+
+The judgments (benchmarks/qa_labels.tsv: group, date, seq of the question, time, verdict,
+category, reader) name pairs of a whole-corpus database; this script links every day again
+with the model switched off, computes the features of each judged pair that is still a pair,
+fits an L2-regularised logistic regression (scikit-learn, `pip install scikit-learn`; only this
+script needs it), and prints what 5-fold cross-validation predicts for each keep threshold:
+
+    .venv/bin/python benchmarks/train_qa_model.py sqlite:////tmp/full.sqlite            # report only
+    .venv/bin/python benchmarks/train_qa_model.py sqlite:////tmp/full.sqlite --keep 0.45 --write
+
+The database must hold the whole corpus after `kb extract` (the term mentions are read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from kb.extract.qa import bigram_weights, load_days, message_terms
+from kb.extract.qa_model import pair_features
+from kb.extract.qa_signals import learn_aliases, link_day
+from kb.rules.qa import load_qa_rules
+from kb.store import open_db
+
+HERE = Path(__file__).resolve().parent
+LABELS = HERE / "qa_labels.tsv"
+MODEL = HERE.parent / "rules" / "qa_model.yaml"
+
+
+def read_labels(path: Path) -> dict[tuple[str, str, int], bool]:
+    with path.open(encoding="utf-8") as fh:
+        return {(row["group"], row["date"], int(row["seq"])): row["verdict"] == "right"
+                for row in csv.DictReader(fh, delimiter="\t")}
+
+
+def judged_features(url: str, labels: dict) -> tuple[list[dict], list[bool], list[tuple]]:
+    engine = open_db(url)
+    rules = replace(load_qa_rules(), model=None)
+    with engine.connect() as conn:
+        days = load_days(conn, message_terms(conn))
+    weights = bigram_weights(days.values())
+    ordered_keys = sorted(days, key=lambda k: (k[0],))
+    aliases = learn_aliases([days[k] for k in ordered_keys])
+    wanted = {(g, d) for g, d, _s in labels}
+    feats, ys, keys = [], [], []
+    for key in ordered_keys:
+        _source, group, date = key
+        if (group, str(date)) not in wanted:
+            continue
+        messages = days[key]
+        position = {id(m): i for i, m in enumerate(messages)}
+        for pair in link_day(messages, rules, weights, aliases):
+            label_key = (group, str(date), pair.question.seq)
+            if label_key in labels:
+                feats.append(pair_features(messages, position[id(pair.question)], pair))
+                ys.append(labels[label_key])
+                keys.append(label_key)
+    return feats, ys, keys
+
+
+def main() -> None:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url")
+    parser.add_argument("--labels", type=Path, default=LABELS)
+    parser.add_argument("--c", type=float, default=0.3, help="inverse regularisation strength")
+    parser.add_argument("--min-support", type=int, default=20,
+                        help="leave out features set in fewer judged pairs (too few to learn a weight from)")
+    parser.add_argument("--keep", type=float, default=None, help="keep threshold written to the model")
+    parser.add_argument("--write", action="store_true", help=f"write {MODEL.relative_to(HERE.parent)}")
+    args = parser.parse_args()
+
+    labels = read_labels(args.labels)
+    feats, ys, _keys = judged_features(args.url, labels)
+    y = np.array(ys)
+    print(f"{len(labels)} judgments, {len(feats)} still pairs, {y.sum()} right ({y.mean():.1%})")
+    support = Counter(name for f in feats for name, value in f.items() if value)
+    rare = {name for name, count in support.items() if count < args.min_support}
+    feats = [{name: value for name, value in f.items() if name not in rare} for f in feats]
+    print(f"features left out (set in fewer than {args.min_support} pairs): {', '.join(sorted(rare)) or 'none'}")
+    link = np.array([f["pair_score"] for f in feats])
+    print(f"AUC of the linker's own score: {roc_auc_score(y, link):.3f}")
+    vec = DictVectorizer(sparse=False)
+    x = vec.fit_transform(feats)
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    for c in sorted({0.03, 0.1, 0.3, 1.0, args.c}):
+        model = LogisticRegression(C=c, max_iter=5000, fit_intercept=False)
+        p = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
+        print(f"C={c:<5g} cross-validated AUC {roc_auc_score(y, p):.3f}")
+        if c == args.c:
+            chosen = p
+    print("keep ≥   pairs kept   precision of kept   right pairs kept")
+    for keep in (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
+        kept = chosen >= keep
+        if kept.any():
+            print(f"{keep:5.2f}   {kept.mean():10.1%}   {y[kept].mean():17.1%}   {y[kept].sum() / y.sum():15.1%}")
+    print("probability   pairs   right (cross-validated: is the probability what it says?)")
+    for low in (0.0, 0.2, 0.4, 0.6, 0.8):
+        band = (chosen >= low) & (chosen < low + 0.2)
+        if band.any():
+            print(f"{low:.1f}–{low + 0.2:.1f}     {band.sum():6d}   {y[band].mean():6.1%}")
+    model = LogisticRegression(C=args.c, max_iter=5000, fit_intercept=False).fit(x, y)
+    weights = {name: round(float(w), 4) for name, w in zip(vec.feature_names_, model.coef_[0]) if abs(w) >= 1e-4}
+    for name, w in sorted(weights.items(), key=lambda item: -abs(item[1]))[:25]:
+        print(f"  {w:+.3f}  {name}")
+    if args.write:
+        if args.keep is None:
+            parser.error("--write needs --keep")
+        header = (f"# Pair model of kb.extract.qa_model: logistic weights learned from {len(feats)} pairs judged by\n"
+                  f"# reading (benchmarks/qa_labels.tsv), written by benchmarks/train_qa_model.py on "
+                  f"{dt.date.today()} (C={args.c}).\n"
+                  "# A pair whose probability is below `keep` is dropped. Retrain after changing the features.\n")
+        body = yaml.safe_dump({"keep": args.keep, "weights": dict(sorted(weights.items()))},
+                              allow_unicode=True, sort_keys=False)
+        MODEL.write_text(header + body, encoding="utf-8")
+        print(f"wrote {MODEL}")
+
+
+if __name__ == "__main__":
+    main()
