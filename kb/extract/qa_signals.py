@@ -409,8 +409,12 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     quoted = {i: find_quoted(messages, i) for i, m in enumerate(messages) if m.kind == "quote" and m.quoted_text}
     grams = [m.grams for m in messages]
     non_answer = [m.kind not in ("text", "quote", "link") or is_non_answer(m.text, rules, m.mentions) for m in messages]
+    # a bare yes or no (是的, 不行) is chatter, but an answer when it quotes the question or @s its asker
+    confirms = [bool(rules.confirmation) and non_answer[i] and m.kind in ("text", "quote") and bool(m.mentions or m.kind == "quote")
+                and bool(rules.confirmation.search(clean(m.text, m.mentions))) for i, m in enumerate(messages)]
     for i in repeated:
         non_answer[i] = True
+        confirms[i] = False
 
     # A turn: consecutive question messages by one speaker (only their own messages between); they share answers.
     turn_of: dict[int, int] = {}
@@ -462,10 +466,10 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 continue
             if same_person(a.speaker, asker):
                 continue
-            if non_answer[j]:
+            target = quoted.get(j)
+            if non_answer[j] and not (confirms[j] and (target == qi or names(a.mentions, asker))):
                 continue
             signals: dict[str, float] = {}
-            target = quoted.get(j)
             if target is not None:
                 if target == qi or (turn_of.get(target) == turn_of[qi]) or (
                         messages[target].speaker == asker and qi < target < j and target not in questions):

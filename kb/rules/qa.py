@@ -82,6 +82,7 @@ class QARules:
     share_margin: float = 0.0
     share_topic: float = 0.0  # an answer also goes to a question whose words overlap this much with its best one's
     restated: Pattern | None = None  # a message that holds a question and its answer: 问题：… 回答：…
+    confirmation: Pattern | None = None  # a bare yes or no (是的, 不行): an answer only when addressed to the asker
     # A speaker in the middle of their own talk: monologue_messages of the monologue_lookback messages
     # before are theirs, monologue_chars characters or more (0 messages: off)
     monologue_lookback: int = 5
@@ -254,6 +255,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
     answer_min_chars = num(answer, "min_chars", "answer", 1, low=0, high=None, integer=True)
     thanks = _pattern(problems, path, "answer.thanks", answer.get("thanks"), need_weight=False)
     restated = optional_pattern(answer, "restated", "answer")
+    confirmation = optional_pattern(answer, "confirmation", "answer")
 
     window_messages = num(linking, "window_messages", "linking", low=1, high=None, integer=True)
     window_minutes = num(linking, "window_minutes", "linking", low=0, high=None)
@@ -273,7 +275,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
         answer_min_chars=answer_min_chars, thanks=thanks, window_messages=window_messages,
         window_minutes=window_minutes, explicit_window_messages=explicit_window, weights=weights, penalties=penalties, min_answer_score=min_answer_score,
         max_answers=max_answers, min_pair_score=min_pair_score, strong_question=strong_question,
-        share_margin=share_margin, share_topic=share_topic, restated=restated,
+        share_margin=share_margin, share_topic=share_topic, restated=restated, confirmation=confirmation,
         monologue_lookback=monologue_lookback, monologue_messages=monologue_messages, monologue_chars=monologue_chars,
         talk_question=talk_question, talk_max_chars=talk_max_chars, audience=audience,
         model=load_pair_model(path.parent),

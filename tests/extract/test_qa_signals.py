@@ -367,6 +367,24 @@ def test_chatter_is_not_an_answer(rules):
     assert pairs_of(messages, rules) == {}
 
 
+@pytest.mark.parametrize("reply, extra, linked", [
+    ("@乔俊翔-支付开发-杭州 是的", {"mentions": ["乔俊翔-支付开发-杭州"]}, True),   # @ the asker
+    ("不行", {"kind": "quote", "quoted_speaker": "乔俊翔-支付开发-杭州",
+             "quoted_text": "记账凭证是按原始凭证生成的吧？"}, True),                  # quotes the question
+    ("是的", {}, False),                                                         # to nobody in particular
+    ("@Mia 是的", {"mentions": ["Mia"]}, False),                                 # to someone else
+    ("@乔俊翔-支付开发-杭州 哈哈", {"mentions": ["乔俊翔-支付开发-杭州"]}, False),   # chatter, however addressed
+])
+def test_a_bare_yes_or_no_answers_only_when_addressed_to_the_asker(rules, reply, extra, linked):
+    messages = chat(
+        ("19:13:47", "乔俊翔-支付开发-杭州", "记账凭证是按原始凭证生成的吧？"),
+        ("19:14:00", "Mia", "清算清单是按会计日生成的待结算单"),
+        ("19:17:51", "李楚华-支付通", reply, dict(extra)),
+    )
+    found = pairs_of(messages, rules)
+    assert (2 in {a for a, _sig in found.get(0, [])}) is linked, found
+
+
 def test_answers_outside_the_time_window_are_not_linked(rules):
     messages = chat(
         ("08:00:00", "小林", "代付失败的钱怎么退回商户？"),
