@@ -28,6 +28,8 @@ _SPACED_MENTION = re.compile(r"@[^\s@?？]{1,12}(?:\s+[-－—_|]\s+[^\s@?？]{1
 # "@钟巍 一达通 开发?是的…": a nickname written with spaces, ended by the export's ? (not a question
 # mark when what it ends holds no interrogative word)
 _SPACED_NAME = re.compile(r"@[^\s@?？]{1,12}((?:[ \t]+[^\s@?？，,。]{1,20}){1,3})[ \t]*[?\u2005](?=\S)")
+# What a yes-or-no question does not ask: what, how, why, which, who, how many, whether one or the other
+_WH_WORD = re.compile(r"为什么|为啥|为何|如何|怎么|怎样|什么|哪|谁|多少|几|咋|啥|区别|还是")
 _ASKING = re.compile(r"[吗呢么吧嘛]|什么|怎么|如何|是否|是不是|有没有|哪|谁|几|多少|啥|咋")
 _RUNS = re.compile(r"([\u4e00-\u9fff]+)|[A-Za-z0-9]+")
 # Characters too common to make two texts share a topic.
@@ -454,6 +456,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 qgrams |= grams[k]
             elif messages[k].speaker != asker:
                 break
+        yes_no = not _WH_WORD.search(clean(qmsg.text, qmsg.mentions))  # a bare yes or no can answer it
         found: dict[int, tuple[float, dict[str, float]]] = {}
         rank = 0
         last_answer: dict[str, tuple[int, float]] = {}
@@ -467,7 +470,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
             if same_person(a.speaker, asker):
                 continue
             target = quoted.get(j)
-            if non_answer[j] and not (confirms[j] and (target == qi or names(a.mentions, asker))):
+            if non_answer[j] and not (confirms[j] and yes_no and (target == qi or names(a.mentions, asker))):
                 continue
             signals: dict[str, float] = {}
             if target is not None:
@@ -579,12 +582,16 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
 
 def second_look(messages: list[Msg], pairs: list[Pair], model) -> list[Pair]:
     """The pairs the pair model (kb.extract.qa_model) keeps, each scored by its probability of being
-    a real question with a real answer; the linker's score moves to ``link_score``."""
+    a real question with a real answer; the linker's score moves to ``link_score``. A restated
+    question that holds its own answer keeps the linker's score."""
     from kb.extract.qa_model import pair_features
 
     position = {id(m): i for i, m in enumerate(messages)}
     kept = []
     for pair in pairs:
+        if any(answer is pair.question for answer, _s, _sig in pair.answers):
+            kept.append(pair)  # a restated 问题：… 回答：… holds its own answer: nothing for the model to judge
+            continue
         probability = model.probability(pair_features(messages, position[id(pair.question)], pair))
         if probability >= model.keep:
             kept.append(replace(pair, score=round(probability, 3), link_score=pair.score))

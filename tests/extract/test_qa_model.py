@@ -138,3 +138,10 @@ def test_kb_eval_says_when_the_model_dropped_a_pair(linker):
     strict = dataclasses.replace(linker, model=PairModel({"bias": -5.0}, keep=0.5))
     assert why_unpaired(messages, 0, linker) == "the question of a pair"
     assert why_unpaired(messages, 0, strict).startswith("a pair the pair model drops (probability 0.01, below keep 0.5")
+
+
+def test_a_restated_question_keeps_its_pair_and_the_linker_score(rules, linker):
+    messages = chat(("20:30:00", "张鑫", "问题：户账分离是怎么做的？ 回答：通过映射表把用户和账户分开，一个用户可以有多个账户"))
+    (linked,) = link_day(messages, linker)
+    (pair,) = link_day(messages, rules)
+    assert pair.score == linked.score and pair.link_score is None

@@ -385,6 +385,15 @@ def test_a_bare_yes_or_no_answers_only_when_addressed_to_the_asker(rules, reply,
     assert (2 in {a for a, _sig in found.get(0, [])}) is linked, found
 
 
+def test_a_bare_yes_does_not_answer_a_question_that_asks_what_or_how(rules):
+    messages = chat(
+        ("19:13:47", "乔俊翔-支付开发-杭州", "代付失败的钱怎么退回商户？"),
+        ("19:14:00", "Mia", "清算清单是按会计日生成的待结算单"),
+        ("19:17:51", "李楚华-支付通", "@乔俊翔-支付开发-杭州 是的", {"mentions": ["乔俊翔-支付开发-杭州"]}),
+    )
+    assert 2 not in {a for a, _sig in pairs_of(messages, rules).get(0, [])}
+
+
 def test_answers_outside_the_time_window_are_not_linked(rules):
     messages = chat(
         ("08:00:00", "小林", "代付失败的钱怎么退回商户？"),
