@@ -22,13 +22,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import sqlalchemy as sa
 import yaml
 
-from kb.extract.qa import bigram_weights, load_days, message_terms
+from kb.extract.qa import linking_inputs
 from kb.extract.qa_model import pair_features
-from kb.extract.qa_signals import learn_aliases, link_day
+from kb.extract.qa_signals import link_day
 from kb.rules.qa import load_qa_rules
 from kb.store import open_db
+from kb.store.models import Message
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "qa_labels.tsv"
@@ -42,27 +44,26 @@ def read_labels(path: Path) -> dict[tuple[str, str, int], bool]:
 
 
 def judged_features(url: str, labels: dict) -> tuple[list[dict], list[bool], list[tuple]]:
+    """The features and verdict of each judged pair that the rules (without the model) still make."""
     engine = open_db(url)
     rules = replace(load_qa_rules(), model=None)
+    m = Message.__table__.c
     with engine.connect() as conn:
-        days = load_days(conn, message_terms(conn))
-    weights = bigram_weights(days.values())
-    ordered_keys = sorted(days, key=lambda k: (k[0],))
-    aliases = learn_aliases([days[k] for k in ordered_keys])
-    wanted = {(g, d) for g, d, _s in labels}
+        judged = {row.id: (row.group, str(row.date), row.seq) for row in conn.execute(
+            sa.select(m.id, m.group, m.date, m.seq).where(m.date.in_({dt.date.fromisoformat(d) for _g, d, _s in labels})))
+            if (row.group, str(row.date), row.seq) in labels}
+    days, weights, aliases = linking_inputs(engine)
     feats, ys, keys = [], [], []
-    for key in ordered_keys:
-        _source, group, date = key
-        if (group, str(date)) not in wanted:
+    for messages in days:
+        if not any(message.id in judged for message in messages):
             continue
-        messages = days[key]
-        position = {id(m): i for i, m in enumerate(messages)}
+        position = {id(message): i for i, message in enumerate(messages)}
         for pair in link_day(messages, rules, weights, aliases):
-            label_key = (group, str(date), pair.question.seq)
-            if label_key in labels:
+            key = judged.get(pair.question.id)
+            if key is not None:
                 feats.append(pair_features(messages, position[id(pair.question)], pair))
-                ys.append(labels[label_key])
-                keys.append(label_key)
+                ys.append(labels[key])
+                keys.append(key)
     return feats, ys, keys
 
 

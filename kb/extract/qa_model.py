@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from kb.extract.qa_signals import Msg, Pair, clean
+from kb.extract.qa_signals import _EMOJI, Msg, Pair, clean
 
-_EMOJI = re.compile(r"\[[^\[\]]{1,8}\]")
 _LAUGH = re.compile(r"哈哈|呵呵|嘿嘿|嘻嘻|233|hhh|\[(?:捂脸|偷笑|奸笑|破涕为笑|坏笑|呲牙|笑哭|机智|调皮|憨笑|发呆|尴尬|抠鼻|白眼|666)\]")
 _YOU = re.compile(r"你|您")
 _YOU_ALL = re.compile(r"你们|您们|大家|各位|群里|有没有人|谁")

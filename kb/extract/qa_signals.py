@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kb.store.nickname import split_nickname
-from kb.rules.qa import QARules, cue_score
+from kb.rules.qa import PairModel, QARules, cue_score
 
 _EMOJI = re.compile(r"\[[^\[\]]{1,8}\]")
 _MENTION = re.compile(r"@[^\s\u2005?？，,。:：]+[\u2005?]?")
@@ -192,16 +192,13 @@ def why_unpaired(messages: list[Msg], index: int, rules: QARules, day: DayQuesti
         if pair.question_score < rules.strong_question and not any(EXPLICIT & sig.keys() for _m, _s, sig in pair.answers):
             return (f"a weak question (score {pair.question_score:.2f}, below linking.strong_question "
                     f"{rules.strong_question}) whose answers are tied to it by nearness alone")
-        if rules.model is not None:
+        # the relaxed thresholds only keep more pairs: this one's answers and score are the linker's
+        if rules.model is not None and not second_look(messages, [pair], rules.model):
             from kb.extract.qa_model import pair_features
 
-            linked = next((p for p in link_day(messages, replace(rules, model=None), weights, aliases)
-                           if p.question is m), None)
-            if linked is not None:
-                probability = rules.model.probability(pair_features(messages, index, linked))
-                if probability < rules.model.keep:
-                    return (f"a pair the pair model drops (probability {probability:.2f}, below keep "
-                            f"{rules.model.keep} in rules/qa_model.yaml)")
+            probability = rules.model.probability(pair_features(messages, index, pair))
+            return (f"a pair the pair model drops (probability {probability:.2f}, below keep "
+                    f"{rules.model.keep} in rules/qa_model.yaml)")
         return "the question of a pair"
     if index in day.talk:
         return "a question of the speaker's own talk, but none of their next messages answers it"
@@ -580,7 +577,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     return pairs
 
 
-def second_look(messages: list[Msg], pairs: list[Pair], model) -> list[Pair]:
+def second_look(messages: list[Msg], pairs: list[Pair], model: PairModel) -> list[Pair]:
     """The pairs the pair model (kb.extract.qa_model) keeps, each scored by its probability of being
     a real question with a real answer; the linker's score moves to ``link_score``. A restated
     question that holds its own answer keeps the linker's score."""
