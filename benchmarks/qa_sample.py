@@ -6,8 +6,14 @@ question marked Q and its answers A1, A2 … (Q=A1: a restated question that hol
 
     .venv/bin/python benchmarks/qa_sample.py sqlite:////tmp/full.sqlite --n 100 --seed 1203 > sample.txt
 
-A reader then writes one line per pair: ``pair_id<TAB>right|wrong<TAB>category<TAB>reason``.
-The same seed over the same database gives the same pairs.
+Each pair's header starts with its key, ``group date seq time`` of the question, the first four
+columns of benchmarks/qa_labels.tsv; a reader adds one line per pair to that file:
+``group<TAB>date<TAB>seq<TAB>time<TAB>right|wrong<TAB>category<TAB>reader``. The key, not the
+pair's id, survives extracting again. The same seed over the same database gives the same pairs.
+
+To judge pairs for training the pair model, sample a database extracted without it (rules/
+copied without qa_model.yaml, ``kb build --rules``), or the judgments only see the pairs the
+current model keeps.
 """
 
 from __future__ import annotations
@@ -51,8 +57,8 @@ def sample(url: str, n: int, seed: int, window: int) -> str:
             if len(rows) > window:
                 keep = {r.id for r in rows[:6]} | set(mark) | {r.id for r in rows[-3:]}
                 rows = [r for r in rows if r.id in keep]
-            out.append(f"=== pair {pair_id}  score {pair.score:.2f}  {question.group} {question.date}  "
-                       f"signals {json.dumps(pair.signals, ensure_ascii=False)}")
+            out.append(f"=== {question.group} {question.date} {question.seq} {question.time}  (pair {pair_id}, "
+                       f"score {pair.score:.2f})  signals {json.dumps(pair.signals, ensure_ascii=False)}")
             last = None
             for r in rows:
                 if last is not None and r.seq != last + 1:

@@ -37,21 +37,44 @@ LABELS = HERE / "qa_labels.tsv"
 MODEL = HERE.parent / "rules" / "qa_model.yaml"
 
 
-def read_labels(path: Path) -> dict[tuple[str, str, int], bool]:
+def read_labels(path: Path) -> tuple[dict[tuple[str, str, int], bool], dict[tuple[str, str, int], str]]:
+    """verdict (right: True) and time of the question of each judged pair, by (group, date, seq)."""
+    verdicts, times = {}, {}
     with path.open(encoding="utf-8") as fh:
-        return {(row["group"], row["date"], int(row["seq"])): row["verdict"] == "right"
-                for row in csv.DictReader(fh, delimiter="\t")}
+        for line, row in enumerate(csv.DictReader(fh, delimiter="\t"), start=2):
+            if row.get("verdict") not in ("right", "wrong") or not (row.get("seq") or "").isdigit():
+                raise SystemExit(f"{path}:{line}: expected group, date, seq, time, right|wrong, category, reader")
+            key = (row["group"], row["date"], int(row["seq"]))
+            verdicts[key] = row["verdict"] == "right"
+            times[key] = row.get("time") or ""
+    return verdicts, times
 
 
-def judged_features(url: str, labels: dict) -> tuple[list[dict], list[bool], list[tuple]]:
-    """The features and verdict of each judged pair that the rules (without the model) still make."""
+def judged_features(url: str, labels: dict, times: dict | None = None,
+                    rules_dir: Path | None = None) -> tuple[list[dict], list[bool], list[tuple]]:
+    """The features and verdict of each judged pair that the rules (without the model) still make.
+
+    A judgment whose time is not the time of the message at its seq is left out (the database
+    holds other logs than the judged ones) and counted in a warning."""
     engine = open_db(url)
-    rules = replace(load_qa_rules(), model=None)
+    rules = replace(load_qa_rules(rules_dir), model=None)
     m = Message.__table__.c
+    times = times or {}
     with engine.connect() as conn:
-        judged = {row.id: (row.group, str(row.date), row.seq) for row in conn.execute(
-            sa.select(m.id, m.group, m.date, m.seq).where(m.date.in_({dt.date.fromisoformat(d) for _g, d, _s in labels})))
-            if (row.group, str(row.date), row.seq) in labels}
+        rows = conn.execute(sa.select(m.id, m.group, m.date, m.seq, m.time).where(
+            m.date.in_({dt.date.fromisoformat(d) for _g, d, _s in labels}))).all()
+    judged, moved = {}, 0
+    for row in rows:
+        key = (row.group, str(row.date), row.seq)
+        if key not in labels:
+            continue
+        if times.get(key) and times[key] != str(row.time):
+            moved += 1
+            continue
+        judged[row.id] = key
+    if moved:
+        print(f"warning: {moved} judgments left out: the message at their seq has another time "
+              "(is this database built from the same logs?)")
     days, weights, aliases = linking_inputs(engine)
     feats, ys, keys = [], [], []
     for messages in days:
@@ -79,12 +102,19 @@ def main() -> None:
     parser.add_argument("--c", type=float, default=0.3, help="inverse regularisation strength")
     parser.add_argument("--min-support", type=int, default=20,
                         help="leave out features set in fewer judged pairs (too few to learn a weight from)")
-    parser.add_argument("--keep", type=float, default=None, help="keep threshold written to the model")
-    parser.add_argument("--write", action="store_true", help=f"write {MODEL.relative_to(HERE.parent)}")
+    parser.add_argument("--keep", type=float, default=None, help="keep threshold written to the model (0 ≤ keep < 1)")
+    parser.add_argument("--rules", type=Path, default=None, help="rules folder whose qa.yaml makes the pairs "
+                        "(default: the repository's rules/); the model is written there")
+    parser.add_argument("--write", action="store_true", help=f"write {MODEL.relative_to(HERE.parent)} (or --rules' one)")
     args = parser.parse_args()
+    if args.keep is not None and not 0 <= args.keep < 1:
+        parser.error(f"--keep must be at least 0 and below 1, got {args.keep}")
+    if args.write and args.keep is None:
+        parser.error("--write needs --keep")
+    model_file = (args.rules / MODEL.name) if args.rules else MODEL
 
-    labels = read_labels(args.labels)
-    feats, ys, _keys = judged_features(args.url, labels)
+    labels, times = read_labels(args.labels)
+    feats, ys, _keys = judged_features(args.url, labels, times, args.rules)
     y = np.array(ys)
     print(f"{len(labels)} judgments, {len(feats)} still pairs, {y.sum()} right ({y.mean():.1%})")
     support = Counter(name for f in feats for name, value in f.items() if value)
@@ -117,16 +147,15 @@ def main() -> None:
     for name, w in sorted(weights.items(), key=lambda item: -abs(item[1]))[:25]:
         print(f"  {w:+.3f}  {name}")
     if args.write:
-        if args.keep is None:
-            parser.error("--write needs --keep")
         header = (f"# Pair model of kb.extract.qa_model: logistic weights learned from {len(feats)} pairs judged by\n"
                   f"# reading (benchmarks/qa_labels.tsv), written by benchmarks/train_qa_model.py on "
                   f"{dt.date.today()} (C={args.c}).\n"
-                  "# A pair whose probability is below `keep` is dropped. Retrain after changing the features.\n")
+                  "# A pair whose probability is below `keep` is dropped. Retrain after changing the features\n"
+                  "# or the rules that make pairs (rules/qa.yaml).\n")
         body = yaml.safe_dump({"keep": args.keep, "weights": dict(sorted(weights.items()))},
                               allow_unicode=True, sort_keys=False)
-        MODEL.write_text(header + body, encoding="utf-8")
-        print(f"wrote {MODEL}")
+        model_file.write_text(header + body, encoding="utf-8")
+        print(f"wrote {model_file}")
 
 
 if __name__ == "__main__":

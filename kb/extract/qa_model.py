@@ -8,15 +8,16 @@ a real question with a real answer. It reads nothing but the day's messages and 
 day is still linked on its own (in a worker, or again later, with the same result).
 
 Features are named strings with values (mostly 0/1); the model's weights are a mapping of
-those names, so adding a feature here without retraining leaves it at weight 0.
+those names. The names are listed in kb.rules.qa (NAMED, BUCKETS), which rejects a weight of a
+name pair_features never sets; a feature added here needs its name there, and a retrain to get a
+weight.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-
 from kb.extract.qa_signals import _EMOJI, Msg, Pair, clean
+from kb.rules.qa import BUCKETS  # the features' names (NAMED, feature_names) are the rules': they check qa_model.yaml
 
 _LAUGH = re.compile(r"哈哈|呵呵|嘿嘿|嘻嘻|233|hhh|\[(?:捂脸|偷笑|奸笑|破涕为笑|坏笑|呲牙|笑哭|机智|调皮|憨笑|发呆|尴尬|抠鼻|白眼|666)\]")
 _YOU = re.compile(r"你|您")
@@ -28,34 +29,6 @@ _YESNO_END = re.compile(r"(?:吗|么|嘛|吧|对吧|是吧|是不是|对不对|�
 _WH = re.compile(r"为什么|为啥|为何|如何|怎么|怎样|什么|哪|谁|多少|几|咋|啥|区别|是否|有没有|能不能|可不可以|会不会")
 _REQUEST = re.compile(r"请教|请问|求助|求教|想问|问下|问一下|咨询|指点|请大家|有没有大神|谁了解|谁知道")
 _DEFER = re.compile(r"不清楚|不知道|不太了解|不了解|没研究|问问|回头|私聊|改天|网上|百度")
-
-
-# Counts and lengths become one of a few features each: qlen<8, qlen<14, …, qlen>=80.
-BUCKETS = {
-    "qlen": (8, 14, 24, 40, 80),       # characters of the question (links, emoji codes, @names removed)
-    "q:terms": (1, 2, 3),              # terms the question mentions
-    "answers": (2, 3, 5),
-    "answerers": (2, 3),               # distinct speakers among the answers
-    "a:first_gap": (2, 3, 6),          # messages from the question to its first answer
-    "a:longest": (6, 12, 24, 60),      # characters of the longest answer
-}
-# Everything else pair_features sets, besides bias and one cue:<name> per question cue.
-NAMED = ("question_score", "pair_score", "q:ends_qmark", "q:no_qmark", "q:emoji", "q:laugh", "q:you",
-         "q:you_all", "q:we", "q:echo", "q:follow_up", "q:yes_no", "q:wh", "q:request", "q:at", "q:quote",
-         "ctx:asker_just_spoke", "ctx:asker_run", "ctx:after_other_question", "ctx:short_after_other",
-         "ctx:shares_terms_before", "a:by_asker", "a:best_score", "a:quote", "a:mention", "a:addressed",
-         "a:overlap", "a:thanks", "a:continuation", "a:is_question", "a:other_target", "a:talk", "a:restated",
-         "a:overlap_max", "a:nearness_only", "a:first_was_talking", "a:first_nearness_only", "a:terms",
-         "a:shared_terms", "a:defer", "a:laugh")
-
-
-def feature_names(cues: Iterable[str]) -> set[str]:
-    """Every name pair_features can set, given the names of the question cues."""
-    names = {"bias", *NAMED, *(f"cue:{cue}" for cue in cues)}
-    for name, edges in BUCKETS.items():
-        names.update(f"{name}<{edge:g}" for edge in edges)
-        names.add(f"{name}>={edges[-1]:g}")
-    return names
 
 
 def _bucket(name: str, value: float) -> str:

@@ -305,8 +305,8 @@ def qa_pages(site: Site, common: dict[str, Any]) -> Iterator[Page]:
 
 def _qa_page(site: Site, common: dict[str, Any], number: int) -> Page:
     if site.qa_order is None:
-        # a quarter of the pairs score 1.0: among equal scores, those about glossary terms first, then
-        # those about more terms (是硬盘的block吗？ about none came first)
+        # among equal scores (restated pairs keep the linker's, often 1.0), those about glossary terms
+        # first, then those about more terms (是硬盘的block吗？ about none came first)
         by_id = site.data.by_id
 
         def rank(pair: QAInfo) -> tuple:

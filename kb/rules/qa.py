@@ -23,6 +23,36 @@ PENALTIES = ("other_target", "is_question")
 SCOPES = ("text", "last_clause")
 
 
+# The features of kb.extract.qa_model, which qa_model.yaml weighs: kept here so that a weight of a
+# feature that does not exist (a misspelling, or a feature since removed) is a problem of the file.
+# Counts and lengths become one of a few features each: qlen<8, qlen<14, …, qlen>=80.
+BUCKETS = {
+    "qlen": (8, 14, 24, 40, 80),       # characters of the question (links, emoji codes, @names removed)
+    "q:terms": (1, 2, 3),              # terms the question mentions
+    "answers": (2, 3, 5),
+    "answerers": (2, 3),               # distinct speakers among the answers
+    "a:first_gap": (2, 3, 6),          # messages from the question to its first answer
+    "a:longest": (6, 12, 24, 60),      # characters of the longest answer
+}
+# Everything else kb.extract.qa_model.pair_features sets, besides bias and one cue:<name> per question cue.
+NAMED = ("question_score", "pair_score", "q:ends_qmark", "q:no_qmark", "q:emoji", "q:laugh", "q:you",
+         "q:you_all", "q:we", "q:echo", "q:follow_up", "q:yes_no", "q:wh", "q:request", "q:at", "q:quote",
+         "ctx:asker_just_spoke", "ctx:asker_run", "ctx:after_other_question", "ctx:short_after_other",
+         "ctx:shares_terms_before", "a:by_asker", "a:best_score", "a:quote", "a:mention", "a:addressed",
+         "a:overlap", "a:thanks", "a:continuation", "a:is_question", "a:other_target", "a:talk", "a:restated",
+         "a:overlap_max", "a:nearness_only", "a:first_was_talking", "a:first_nearness_only", "a:terms",
+         "a:shared_terms", "a:defer", "a:laugh")
+
+
+def feature_names(cues: Iterable[str]) -> set[str]:
+    """Every name pair_features can set, given the names of the question cues."""
+    names = {"bias", *NAMED, *(f"cue:{cue}" for cue in cues)}
+    for name, edges in BUCKETS.items():
+        names.update(f"{name}<{edge:g}" for edge in edges)
+        names.add(f"{name}>={edges[-1]:g}")
+    return names
+
+
 @dataclass(frozen=True)
 class Pattern:
     """One named rule: phrases or regular expressions compiled into one regex."""
@@ -209,13 +239,15 @@ def _section(problems: Problems, path: Path, data: dict, name: str) -> dict:
 
 
 def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
-    """Load and validate rules_dir/qa.yaml (default: the repository's rules/); raise RulesError listing every problem."""
+    """Load and validate rules_dir/qa.yaml and the pair model beside it, qa_model.yaml (default: the
+    repository's rules/); raise RulesError listing every problem of both files."""
     path = Path(rules_dir or DEFAULT_RULES_DIR) / QA_FILE
     problems = Problems()
     data = load_yaml(path, problems)
-    problems.raise_if_any()
-    if not isinstance(data, dict):
+    if data is not None and not isinstance(data, dict):
         problems.add(path, None, "must be a mapping with sections question, answer, linking")
+    if not isinstance(data, dict):  # nothing more to check in qa.yaml: the model file still is
+        load_pair_model(path.parent, None, problems)
         problems.raise_if_any()
     question = _section(problems, path, data, "question")
     answer = _section(problems, path, data, "answer")
@@ -268,6 +300,7 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
     strong_question = num(linking, "strong_question", "linking", 0.8, low=0, high=10)
     share_margin = num(linking, "share_margin", "linking", 0.0, low=0, high=1)
     share_topic = num(linking, "share_topic", "linking", 0.0, low=0, high=1)
+    model = load_pair_model(path.parent, [cue.name for cue in cues], problems)
     problems.raise_if_any()
     return QARules(
         path=str(path), threshold=threshold, min_chars=min_chars, max_chars=max_chars, cues=tuple(cues),
@@ -278,35 +311,56 @@ def load_qa_rules(rules_dir: str | Path | None = None) -> QARules:
         share_margin=share_margin, share_topic=share_topic, restated=restated, confirmation=confirmation,
         monologue_lookback=monologue_lookback, monologue_messages=monologue_messages, monologue_chars=monologue_chars,
         talk_question=talk_question, talk_max_chars=talk_max_chars, audience=audience,
-        model=load_pair_model(path.parent),
+        model=model,
     )
 
 
-def load_pair_model(folder: Path) -> PairModel | None:
-    """folder/qa_model.yaml as a PairModel (None when the file is absent); raise RulesError listing
-    every problem."""
+def load_pair_model(folder: Path, cues: Iterable[str] | None = None,
+                    problems: Problems | None = None) -> PairModel | None:
+    """folder/qa_model.yaml as a PairModel (None when the file is absent).
+
+    ``cues``: the names of qa.yaml's question cues; when given, a weight must name a feature
+    pair_features can set (feature_names). Problems go to ``problems`` when given (load_qa_rules
+    reports those of both files together), else a RulesError lists them.
+    """
     path = folder / MODEL_FILE
     if not path.exists():
         return None
-    problems = Problems()
+    own = problems is None
+    problems = Problems() if own else problems
+    before = len(problems.items)
     data = load_yaml(path, problems)
-    problems.raise_if_any()
-    if not isinstance(data, dict):
+    if data is not None and not isinstance(data, dict):
         problems.add(path, None, "must be a mapping with keep and weights")
-        problems.raise_if_any()
+    if not isinstance(data, dict):
+        data = {}
+    elif not data:
+        problems.add(path, None, "is empty: it must be a mapping with keep and weights")
     for key in sorted(set(data) - {"keep", "weights"}, key=str):
         problems.add(path, str(key), "unknown key (expected keep, weights)")
-    keep = _number(problems, path, "keep", data.get("keep"), low=0, high=1)
+    keep = None
+    if "keep" in data:
+        keep = _number(problems, path, "keep", data["keep"], low=0, high=1)
+        if keep is not None and keep >= 1:
+            problems.add(path, "keep", f"must be below 1 (no probability reaches {keep!r}: every pair would be dropped)")
+    elif data:
+        problems.add(path, "keep", "is missing")
     weights = data.get("weights")
-    if not isinstance(weights, dict) or not weights:
+    if data and (not isinstance(weights, dict) or not weights):
         problems.add(path, "weights", "must be a mapping of feature names to numbers")
-        weights = {}
+    known = feature_names(cues) if cues is not None else None
     model_weights = {}
-    for name, value in weights.items():
+    for name, value in (weights if isinstance(weights, dict) else {}).items():
         number = _number(problems, path, f"weights.{name}", value, low=-100, high=100)
-        if number is not None:
+        if known is not None and str(name) not in known:
+            problems.add(path, f"weights.{name}", "no such feature (a misspelling, a feature since removed, or a "
+                         "question cue qa.yaml no longer has): retrain with benchmarks/train_qa_model.py")
+        elif number is not None:
             model_weights[str(name)] = float(number)
-    problems.raise_if_any()
+    if own:
+        problems.raise_if_any()
+    if len(problems.items) > before:
+        return None
     return PairModel(model_weights, float(keep))
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+from pathlib import Path
 
 import pytest
 
-from kb.extract.qa_model import feature_names, pair_features
+from kb.extract.qa_model import pair_features
 from kb.extract.qa_signals import Msg, link_day, second_look
 from kb.rules import DEFAULT_RULES_DIR, RulesError, check_rules
-from kb.rules.qa import MODEL_FILE, PairModel, load_pair_model, load_qa_rules
+from kb.rules.qa import MODEL_FILE, PairModel, feature_names, load_pair_model, load_qa_rules
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +110,10 @@ def write_model(folder, text):
 
 @pytest.mark.parametrize("text, rule, message", [
     ("keep: 1.5\nweights: {bias: 1}\n", "keep", "must be between 0 and 1"),
+    ("keep: 1\nweights: {bias: 1}\n", "keep", "must be below 1"),
+    ("weights: {bias: 1}\n", "keep", "is missing"),
+    ("keep: 0.3\nweights: {bias: 1, q:ends_qmrk: 0.5}\n", "weights.q:ends_qmrk", "no such feature"),
+    ("keep: 0.3\nweights: {bias: 1, cue:no_such_cue: 0.5}\n", "weights.cue:no_such_cue", "no such feature"),
     ("keep: 0.3\nweights: {bias: high}\n", "weights.bias", "must be a number"),
     ("keep: 0.3\nweights: {}\n", "weights", "mapping of feature names to numbers"),
     ("keep: 0.3\nweights: {bias: 1}\nthreshold: 2\n", "threshold", "unknown key"),
@@ -119,10 +124,24 @@ def test_a_bad_model_file_names_file_line_and_setting(tmp_path, text, rule, mess
         load_qa_rules(write_model(tmp_path, text))
     problem = info.value.problems[0]
     assert problem.file.endswith(MODEL_FILE) and problem.rule == rule and message in problem.message
-    if rule:
+    if rule and message != "is missing":  # a missing key has no line
         assert problem.line is not None
     with pytest.raises(RulesError):  # kb extract and kb build check every rule file first
         check_rules(tmp_path)
+
+
+def test_problems_of_qa_yaml_and_the_model_file_are_reported_together(tmp_path):
+    write_model(tmp_path, "keep: 1\nweights: {bias: 1}\n")
+    qa = tmp_path / "qa.yaml"
+    qa.write_text(qa.read_text(encoding="utf-8").replace("threshold:", "threshold: -1 #", 1), encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_qa_rules(tmp_path)
+    assert {(Path(p.file).name, p.rule) for p in info.value.problems} == {("qa.yaml", "question.threshold"),
+                                                                          (MODEL_FILE, "keep")}
+    qa.write_text("question: [unclosed\n", encoding="utf-8")  # qa.yaml unreadable: the model is still checked
+    with pytest.raises(RulesError) as info:
+        load_qa_rules(tmp_path)
+    assert {Path(p.file).name for p in info.value.problems} == {"qa.yaml", MODEL_FILE}
 
 
 def test_without_a_model_file_there_is_no_second_look(tmp_path):
