@@ -9,7 +9,8 @@ question marked Q and its answers A1, A2 … (Q=A1: a restated question that hol
 Each pair's header starts with its key, ``group date seq time`` of the question, the first four
 columns of benchmarks/qa_labels.tsv; a reader adds one line per pair to that file:
 ``group<TAB>date<TAB>seq<TAB>time<TAB>right|wrong<TAB>category<TAB>reader``. The key, not the
-pair's id, survives extracting again. The same seed over the same database gives the same pairs.
+pair's id, survives extracting again. The same seed over the same database gives the same pairs; ``--skip benchmarks/qa_labels.tsv``
+draws only pairs not judged yet.
 
 To judge pairs for training the pair model, sample a database extracted without it (rules/
 copied without qa_model.yaml, ``kb build --rules``), or the judgments only see the pairs the
@@ -19,8 +20,10 @@ current model keeps.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -28,12 +31,20 @@ from kb.store import open_db
 from kb.store.models import Message, QAAnswer, QAPair
 
 
-def sample(url: str, n: int, seed: int, window: int) -> str:
+def judged_keys(path: Path) -> set[tuple[str, str, int]]:
+    """(group, date, seq) of the pairs a labels file (qa_labels.tsv) has judged already."""
+    with path.open(encoding="utf-8") as fh:
+        return {(row["group"], row["date"], int(row["seq"])) for row in csv.DictReader(fh, delimiter="\t")}
+
+
+def sample(url: str, n: int, seed: int, window: int, skip: set[tuple[str, str, int]] = frozenset()) -> str:
     engine = open_db(url)
     m = Message.__table__.c
     out: list[str] = []
     with engine.connect() as conn:
-        pair_ids = sorted(conn.execute(sa.select(QAPair.id)).scalars())
+        pair_ids = sorted(pair_id for pair_id, group, date, seq in conn.execute(
+            sa.select(QAPair.id, m.group, m.date, m.seq).join(Message, Message.id == QAPair.question_id))
+            if (group, str(date), seq) not in skip)
         chosen = sorted(random.Random(seed).sample(pair_ids, min(n, len(pair_ids))))
         for pair_id in chosen:
             pair = conn.execute(sa.select(QAPair.__table__).where(QAPair.id == pair_id)).one()
@@ -78,8 +89,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--window", type=int, default=40)
+    parser.add_argument("--skip", type=Path, metavar="LABELS",
+                        help="leave out the pairs this labels file (benchmarks/qa_labels.tsv) has judged already")
     args = parser.parse_args()
-    print(sample(args.url, args.n, args.seed, args.window))
+    print(sample(args.url, args.n, args.seed, args.window, judged_keys(args.skip) if args.skip else frozenset()))
 
 
 if __name__ == "__main__":
