@@ -90,6 +90,29 @@ def judged_features(url: str, labels: dict, times: dict | None = None,
     return feats, ys, keys
 
 
+def check(url: str, path: Path, rules_dir: Path | None) -> None:
+    """Print AUC and precision at keep of the shipped model on judgments it was not trained on."""
+    from sklearn.metrics import roc_auc_score
+
+    model = load_qa_rules(rules_dir).model
+    if model is None:
+        raise SystemExit("no pair model in the rules (qa_model.yaml)")
+    labels, times = read_labels(path)
+    feats, ys, _keys = judged_features(url, labels, times, rules_dir)
+    y = np.array(ys)
+    p = np.array([model.probability(f) for f in feats])
+    link = np.array([f["pair_score"] for f in feats])
+    kept = p >= model.keep
+    print(f"{len(labels)} judgments, {len(feats)} still pairs, {y.sum()} right ({y.mean():.1%})")
+    print(f"AUC: model {roc_auc_score(y, p):.3f}, linker's score {roc_auc_score(y, link):.3f}")
+    print(f"keep {model.keep}: {kept.mean():.1%} of the pairs kept, {y[kept].mean():.1%} of them right, "
+          f"{y[kept].sum() / y.sum():.1%} of the right pairs kept")
+    for keep in (0.4, 0.5, 0.6, 0.7):
+        at = p >= keep
+        if at.any():
+            print(f"  at {keep}: {at.mean():.1%} kept, {y[at].mean():.1%} right, {y[at].sum() / y.sum():.1%} of right kept")
+
+
 def main() -> None:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -106,7 +129,13 @@ def main() -> None:
     parser.add_argument("--rules", type=Path, default=None, help="rules folder whose qa.yaml makes the pairs "
                         "(default: the repository's rules/); the model is written there")
     parser.add_argument("--write", action="store_true", help=f"write {MODEL.relative_to(HERE.parent)} (or --rules' one)")
+    parser.add_argument("--check", type=Path, metavar="LABELS",
+                        help="no training: how the model file as it stands scores the pairs judged in LABELS "
+                             "(judgments it was not trained on: a held-out estimate)")
     args = parser.parse_args()
+    if args.check:
+        check(args.url, args.check, args.rules)
+        return
     if args.keep is not None and not 0 <= args.keep < 1:
         parser.error(f"--keep must be at least 0 and below 1, got {args.keep}")
     if args.write and args.keep is None:
