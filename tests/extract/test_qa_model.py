@@ -52,6 +52,10 @@ EXPLAIN = ("09:01:00", "老周-星河银行", "备付金是支付机构收到的
       ("09:01:00", "老周-星河银行", "对，对账文件每天早上八点前出")),
      {"q:you", "q:echo", "ctx:short_after_other", "qlen<14", "a:first_gap<2", "a:first_was_talking"},
      {"q:request"}),
+    # a greeting's 您好 is not "you", and the 2333 inside a number is not a laugh
+    ((("09:00:00", "小林-蓝海支付", "您好，请问一笔12333元的退款多久能到账？"),
+      ("09:01:00", "老周-星河银行", "原路退回的话一般一到三个工作日到账")),
+     {"q:request"}, {"q:you", "q:laugh"}),
     # a follow-up (那…) with a grin, answered by a word from someone who talks on
     ((("10:00:00", "阿杰-云付科技", "那二清是不是就没人管了[捂脸]"),
       ("10:00:20", "Mia-北辰金服", "管的"),
