@@ -55,8 +55,8 @@ def test_the_top_reads_like_a_payment_glossary(built):
 def test_qa_against_the_2017_digests(built, corpus):
     report = evaluate(built, corpus / "digests", corpus / "logs")
     assert report.aligned_questions >= 1090     # 1,095 (1,039 before the evaluator read @name? mentions)
-    assert report.qa_recall >= 0.71             # 73.3 % on 2026-12-03 (803 / 1,095; 72.8 % with the model of 900 judgments, 73.7 % without a model, 74.2 % before the fifth session's precision rules)
-    assert report.answer_agreement >= 0.84      # 86.3 % (673 / 780; 79.9 % before the evaluator read @name? mentions)
+    assert report.qa_recall >= 0.71             # 73.6 % on 2026-12-03 (806 / 1,095; 803 before the a_not_a and alternative cues, 72.8 % with the model of 900 judgments, 73.7 % without a model, 74.2 % before the fifth session's precision rules)
+    assert report.answer_agreement >= 0.84      # 86.1 % (673 / 782; 79.9 % before the evaluator read @name? mentions)
 
 
 def test_the_pairs_kept_are_the_ones_read_as_right(built):

@@ -68,6 +68,14 @@ def rules():
     ("我是新人，请大家多多指教，想问下代付怎么对接？", "request"),
     ("刚才私聊问了下，代付到账一般要多久？", "question_mark"),              # 私聊 that is not the point
     ("支付宝｜微信的费率有什么不同？", "difference"),                        # ｜ in a question, no headline
+    ("再异步分批写入缓存来处理 可不可行", "a_not_a"),                          # A-not-A, no question mark
+    ("现在第三方渠道退款退不退手续费", "a_not_a"),
+    ("这样做合规不合规", "a_not_a"),                                          # two characters: 合规不合规
+    ("你们做没做过支付压测", "a_not_a"),                                        # X没X
+    ("你这个话费支付，是预先存钱进去，还是月结", "alternative"),              # A or B, no 呢
+    ("支付成功率是指渠道的支付成功率，还是整体的支付成功率", "alternative"),
+    ("这样第三方支付公司就能做聚合业务 是嘛", "tag_end"),                     # 是嘛 tag
+    ("那个对账文件是几点出来着", "what_noun"),                                 # …来着: trying to recall
 ])
 def test_question_cues(rules, text, cue):
     found = detect_question(text, rules)
@@ -169,6 +177,15 @@ def test_exclusions(rules, text, exclusion):
     "是的，A股主力是国家队，明白这一点就知道该怎么做了",         # 就知道该怎么: a statement
     "每多一个系统，就要考虑解决这个系统自己发生问题要怎么办。",  # 要考虑…怎么办
     "孔总研究多 干脆来一个区块链应用现状的分享？",               # a suggestion
+    "已经上存管了比较麻烦，找你们的存管银行呗，看提供不提供",     # 看…X不X: "it depends on whether"
+    "人行本身是鼓励垫资的但是得看商户入网符不符合要求",
+    "退款收不收费每家都不一样",                                   # a settled matter
+    "总是去看书是没用的，要动手，有事没事把代码拿出来改一改",     # 有事没事: an idiom
+    "黑产都是各个大公司的风控好不好。",                           # 好不好 closing a retort
+    "思路清晰，工具都不是重点，没有装不装系统这一说",
+    "第二次退款有剩余可退金额，不是最后一次退款，还是按比例计算",  # 还是: "still"
+    "收银台不需要知道我提现是走的代付还是二代，还是超网",          # not an A-or-B asked
+    "我没做过银行，这块不是太了解，还是请大神出场",
 ])
 def test_not_questions(rules, text):
     assert detect_question(text, rules) is None
