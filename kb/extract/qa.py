@@ -7,10 +7,12 @@ qa_pairs, qa_answers and qa_terms tables with the result. Runs without NLP model
 
 from __future__ import annotations
 
+import json
 import math
 import time as _time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -55,16 +57,30 @@ def message_terms(conn: sa.Connection) -> dict[int, frozenset[int]]:
 def load_days(conn: sa.Connection, terms: dict[int, frozenset[int]]) -> dict[tuple[int, str, Any], list[Msg]]:
     """(source id, group, date) → that day's messages in order."""
     m = Message.__table__.c
-    query = sa.select(m.id, m.source_id, m.group, m.date, m.seq, m.time, m.speaker, m.kind, m.text,
-                      m.quoted_speaker, m.quoted_text, m.mentions).order_by(m.source_id, m.seq)
+    # The date only groups (SQLite's Date type would parse every row's), and nine messages in ten
+    # mention nobody: the stored JSON is decoded only when it is not an empty list.
+    query = sa.select(m.id, m.source_id, m.group, sa.type_coerce(m.date, sa.String).label("date"), m.seq, m.time,
+                      m.speaker, m.kind, m.text, m.quoted_speaker, m.quoted_text,
+                      sa.type_coerce(m.mentions, sa.String).label("mentions")).order_by(m.source_id, m.seq)
     days: dict[tuple[int, str, Any], list[Msg]] = defaultdict(list)
+    no_terms: frozenset[int] = frozenset()
     for row in conn.execute(query):
         days[(row.source_id, row.group, row.date)].append(Msg(
             id=row.id, seq=row.seq, time=row.time, speaker=row.speaker, kind=row.kind, text=row.text or "",
-            quoted_speaker=row.quoted_speaker, quoted_text=row.quoted_text, mentions=list(row.mentions or []),
-            terms=terms.get(row.id, frozenset()),
+            quoted_speaker=row.quoted_speaker, quoted_text=row.quoted_text, mentions=_names(row.mentions),
+            terms=terms.get(row.id, no_terms),
         ))
     return days
+
+
+def _names(stored: Any) -> list[str]:
+    """The @names of a message as its JSON column holds them: text (SQLite) or a list the driver
+    decoded already (psycopg)."""
+    if not stored:
+        return []
+    if isinstance(stored, str):
+        return [] if stored == "[]" else list(json.loads(stored))
+    return list(stored)
 
 
 def linking_inputs(engine: Engine) -> tuple[list[list[Msg]], dict[str, float], dict[str, str]]:
@@ -93,12 +109,9 @@ def explain_unpaired(engine: Engine, message_ids: Collection[int], rules: QARule
 
 def bigram_weights(days) -> dict[str, float]:
     """Rarity of each character bigram over all messages: log(N / document frequency)."""
-    df: Counter[str] = Counter()
-    n = 0
-    for messages in days:
-        for message in messages:
-            n += 1
-            df.update(message.grams)
+    messages = [message for day in days for message in day]
+    df = Counter(chain.from_iterable(message.grams for message in messages))  # one update: twice as fast
+    n = len(messages)
     return {gram: math.log((n + 1) / (count + 0.5)) for gram, count in df.items()}
 
 

@@ -16,7 +16,7 @@ weight.
 from __future__ import annotations
 
 import re
-from kb.extract.qa_signals import _EMOJI, Msg, Pair, clean
+from kb.extract.qa_signals import _EMOJI, Msg, Pair
 from kb.rules.qa import BUCKETS  # the features' names (NAMED, feature_names) are the rules': they check qa_model.yaml
 
 _LAUGH = re.compile(r"哈哈|呵呵|嘿嘿|嘻嘻|(?<![0-9])2333*(?![0-9])|hhh|\[(?:捂脸|偷笑|奸笑|破涕为笑|坏笑|呲牙|笑哭|机智|调皮|憨笑|发呆|尴尬|抠鼻|白眼|666)\]")
@@ -43,7 +43,7 @@ def _bucket(name: str, value: float) -> str:
 def pair_features(messages: list[Msg], qi: int, pair: Pair) -> dict[str, float]:
     """The features of the pair whose question is ``messages[qi]`` (the day's messages in order)."""
     q = pair.question
-    body = clean(q.text, q.mentions)
+    body = q.body
     f: dict[str, float] = {"bias": 1.0}
     for cue in pair.cues:
         f[f"cue:{cue}"] = 1.0
@@ -72,7 +72,7 @@ def pair_features(messages: list[Msg], qi: int, pair: Pair) -> dict[str, float]:
     f["ctx:asker_run"] = float(len(before) == 3 and all(m.speaker == q.speaker for m in before))
     prev_other = next((m for m in reversed(before) if m.speaker != q.speaker), None)
     if prev_other is not None:
-        prev_body = clean(prev_other.text, prev_other.mentions)
+        prev_body = prev_other.body
         f["ctx:after_other_question"] = float("？" in prev_body or "?" in prev_body)
         f["ctx:short_after_other"] = float(len(body) < 16 and q.seconds - prev_other.seconds <= 120)
         f["ctx:shares_terms_before"] = float(bool(q.terms & prev_other.terms))
@@ -96,7 +96,7 @@ def pair_features(messages: list[Msg], qi: int, pair: Pair) -> dict[str, float]:
     f["a:first_was_talking"] = float(any(m.speaker == first.speaker for m in before))
     f[_bucket("a:first_gap", first.seq - q.seq)] = 1.0
     f["a:first_nearness_only"] = float(set(first_sig) <= {"proximity", "is_question", "other_target"})
-    lengths = [len(clean(a.text, a.mentions)) for a, _s, _sig in answers]
+    lengths = [len(a.body) for a, _s, _sig in answers]
     f[_bucket("a:longest", max(lengths))] = 1.0
     f["a:terms"] = float(any(a.terms for a, _s, _sig in answers))
     f["a:shared_terms"] = float(any(a.terms & q.terms for a, _s, _sig in answers))

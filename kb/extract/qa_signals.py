@@ -51,7 +51,8 @@ class Msg:
     mentions: list[str] = field(default_factory=list)
     terms: frozenset[int] = frozenset()
     seconds: int = field(init=False)
-    _grams: set[str] | None = field(default=None, init=False, repr=False)
+    _grams: set[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _body: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
@@ -59,6 +60,13 @@ class Msg:
             self.seconds = int(h) * 3600 + int(m) * 60 + int(s)
         except ValueError:
             self.seconds = 0
+
+    @property
+    def body(self) -> str:
+        """The text as the cues read it: clean() of it and its @names (computed once)."""
+        if self._body is None:
+            self._body = clean(self.text, self.mentions)
+        return self._body
 
     @property
     def grams(self) -> set[str]:
@@ -163,7 +171,10 @@ ASKING_CUES = ("question_mark", "final_particle")
 
 def question_like(text: str, rules: QARules, mentions: list[str] | tuple[str, ...] = ()) -> bool:
     """Whether a reply asks something itself: a question mark or a final 吗/么 (hedges like 吧 do not count)."""
-    body = clean(text, mentions)
+    return _asks(clean(text, mentions), rules)
+
+
+def _asks(body: str, rules: QARules) -> bool:
     return any(rule.name in ASKING_CUES and rule.search(body) for rule in rules.cues)
 
 
@@ -217,7 +228,10 @@ def excluded_by(text: str, rules: QARules) -> str | None:
 
 def is_non_answer(text: str, rules: QARules, mentions: list[str] | tuple[str, ...] = ()) -> bool:
     """Whether a reply cannot be an answer: too short once @names and emoji are gone, or chatter."""
-    body = clean(text, mentions)
+    return _non_answer(clean(text, mentions), rules)
+
+
+def _non_answer(body: str, rules: QARules) -> bool:
     if len(body) < rules.answer_min_chars:
         return True
     return any(rule.search(body) for rule in rules.non_answers)
@@ -362,10 +376,10 @@ def find_questions(messages: list[Msg], rules: QARules) -> DayQuestions:
     questions, talk = day.questions, day.talk
     for i, m in enumerate(messages):
         if m.kind == "link" and i not in repeated:  # a link asks too (is it no answer?), but is no question
-            if asking_cues(clean(m.text, m.mentions), rules):
+            if asking_cues(m.body, rules):
                 day.asks.add(i)
         if m.kind in ("text", "quote") and i not in repeated:
-            body = clean(m.text, m.mentions)
+            body = m.body
             cues = asking_cues(body, rules)
             found = None
             if cues is not None:
@@ -407,10 +421,10 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         return []
     quoted = {i: find_quoted(messages, i) for i, m in enumerate(messages) if m.kind == "quote" and m.quoted_text}
     grams = [m.grams for m in messages]
-    non_answer = [m.kind not in ("text", "quote", "link") or is_non_answer(m.text, rules, m.mentions) for m in messages]
+    non_answer = [m.kind not in ("text", "quote", "link") or _non_answer(m.body, rules) for m in messages]
     # a bare yes or no (是的, 不行) is chatter, but an answer when it quotes the question or @s its asker
     confirms = [bool(rules.confirmation) and non_answer[i] and m.kind in ("text", "quote") and bool(m.mentions or m.kind == "quote")
-                and bool(rules.confirmation.search(clean(m.text, m.mentions))) for i, m in enumerate(messages)]
+                and bool(rules.confirmation.search(m.body)) for i, m in enumerate(messages)]
     for i in repeated:
         non_answer[i] = True
         confirms[i] = False
@@ -453,7 +467,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 qgrams |= grams[k]
             elif messages[k].speaker != asker:
                 break
-        yes_no = not _WH_WORD.search(clean(qmsg.text, qmsg.mentions))  # a bare yes or no can answer it
+        yes_no = not _WH_WORD.search(qmsg.body)  # a bare yes or no can answer it
         found: dict[int, tuple[float, dict[str, float]]] = {}
         rank = 0
         last_answer: dict[str, tuple[int, float]] = {}
@@ -506,7 +520,7 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
                 signals["continuation"] = round(w["continuation"] * previous[1], 3)
             if asks[j] is None:  # each message is read once, however many questions it could answer
                 # a question mark or 吗, or cues that make it a question whatever it is about (请问…)
-                asks[j] = j in found_questions.asks or question_like(a.text, rules, a.mentions)
+                asks[j] = j in found_questions.asks or _asks(a.body, rules)
             if (j in questions or asks[j]) and j not in restated and "quote" not in signals:
                 signals["is_question"] = -pen["is_question"]
             if far:
@@ -648,7 +662,7 @@ def in_monologue(messages: list[Msg], index: int, rules: QARules, skip: set[int]
            if k not in skip and messages[k].speaker == m.speaker
            and m.seconds - messages[k].seconds <= MONOLOGUE_SECONDS]
     return (len(own) >= rules.monologue_messages
-            and sum(len(clean(o.text, o.mentions)) for o in own) >= rules.monologue_chars)
+            and sum(len(o.body) for o in own) >= rules.monologue_chars)
 
 
 # A talk's messages follow each other: the speaker's messages of the last ten minutes count.

@@ -680,8 +680,7 @@ def test_replies_that_ask_do_not_take_the_first_place_from_the_answer_after_them
     answers = pairs_of(messages, rules)[0]
     assert [a for a, _ in answers] == [3]
     # … but a reply tied to the question by nothing but nearness is no answer after them
-    messages[3].text = "一般要等银行的退票文件"
-    messages[3]._grams = None
+    messages[3] = dataclasses.replace(messages[3], text="一般要等银行的退票文件")
     assert 0 not in pairs_of(messages, rules)
 
 
@@ -699,8 +698,7 @@ def test_the_speaker_of_a_talk_answers_their_own_question(rules):
 
 def test_a_question_in_a_talk_put_to_the_others_is_an_ordinary_question(rules):
     messages = _talk("已经完成的订单，进行撤销，这个大家怎么做的？")
-    messages[4].text = "我们是走退款，不做撤销，资金原路退回"
-    messages[4]._grams = None
+    messages[4] = dataclasses.replace(messages[4], text="我们是走退款，不做撤销，资金原路退回")
     found = pairs_of(messages, rules)
     assert [a for a, _ in found[3]] == [4]
 
@@ -733,8 +731,8 @@ def test_why_a_message_is_no_pairs_question_is_read_in_its_day(rules, case, inde
     }
     messages = days[case]
     if case == "own":
-        messages[4].speaker = messages[3].speaker  # the speaker goes on with a question, no statement
-        messages[4].text = "大家怎么看？"
+        # the speaker goes on with a question, no statement
+        messages[4] = dataclasses.replace(messages[4], speaker=messages[3].speaker, text="大家怎么看？")
     if case == "weak":  # a pair score that passes, from a question too weak to be linked by nearness alone
         rules = dataclasses.replace(rules, min_pair_score=0.4)
     assert why_unpaired(messages, index, rules).startswith(reason)
@@ -747,6 +745,5 @@ def test_a_reply_that_asks_without_a_question_mark_is_no_answer(rules):
         ("18:02:23", "老周", "请问大家有没有见到过这个规范 2017年的"),
     )
     assert 0 not in pairs_of(messages, rules)
-    messages[1].text = "资产对账是账务和业务订单对，资金对账是账务和银行流水对"
-    messages[1]._grams = None
+    messages[1] = dataclasses.replace(messages[1], text="资产对账是账务和业务订单对，资金对账是账务和银行流水对")
     assert [a for a, _ in pairs_of(messages, rules)[0]] == [1]
