@@ -7,7 +7,6 @@ qa_pairs, qa_answers and qa_terms tables with the result. Runs without NLP model
 
 from __future__ import annotations
 
-import json
 import math
 import time as _time
 from collections import Counter, defaultdict
@@ -23,7 +22,7 @@ from kb.extract.qa_signals import Msg, Pair, describe, find_questions, learn_ali
 from kb.nlp import parallel
 from kb.rules.qa import QARules, load_qa_rules
 from kb.store.bulk import insert_many
-from kb.store.models import Mention, Message, QAAnswer, QAPair, QATerm, Term
+from kb.store.models import Mention, Message, QAAnswer, QAPair, QATerm, Term, stored_list
 
 ProgressFn = Callable[[int, int], None]
 
@@ -67,20 +66,10 @@ def load_days(conn: sa.Connection, terms: dict[int, frozenset[int]]) -> dict[tup
     for row in conn.execute(query):
         days[(row.source_id, row.group, row.date)].append(Msg(
             id=row.id, seq=row.seq, time=row.time, speaker=row.speaker, kind=row.kind, text=row.text or "",
-            quoted_speaker=row.quoted_speaker, quoted_text=row.quoted_text, mentions=_names(row.mentions),
+            quoted_speaker=row.quoted_speaker, quoted_text=row.quoted_text, mentions=stored_list(row.mentions),
             terms=terms.get(row.id, no_terms),
         ))
     return days
-
-
-def _names(stored: Any) -> list[str]:
-    """The @names of a message as its JSON column holds them: text (SQLite) or a list the driver
-    decoded already (psycopg)."""
-    if not stored:
-        return []
-    if isinstance(stored, str):
-        return [] if stored == "[]" else list(json.loads(stored))
-    return list(stored)
 
 
 def linking_inputs(engine: Engine) -> tuple[list[list[Msg]], dict[str, float], dict[str, str]]:

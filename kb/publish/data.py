@@ -7,7 +7,6 @@ a merged term's name becomes an alias of the term it was merged into.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from kb.publish import pinyin as py
 from kb.store.models import (
-    Alias, Definition, Setting, Source, Term,
+    Alias, Definition, Setting, Source, Term, stored_list,
 )
 
 SHOWN = ("approved", "candidate")
@@ -261,15 +260,7 @@ def _load_messages(connection, ids: set[int] | None) -> dict[int, MessageInfo]:
             chunk = wanted[i:i + 500]
             rows.extend(connection.exec_driver_sql(
                 f"{_MESSAGES} WHERE id IN ({', '.join(str(int(n)) for n in chunk)})").fetchall())
-    return {row[0]: MessageInfo(*row[:10], links=_json_list(row[10]), images=_json_list(row[11])) for row in rows}
-
-
-def _json_list(value: Any) -> list:
-    if not value or value == "[]":
-        return []
-    if isinstance(value, (str, bytes)):
-        value = json.loads(value)
-    return value if isinstance(value, list) else []
+    return {row[0]: MessageInfo(*row[:10], links=stored_list(row[10]), images=stored_list(row[11])) for row in rows}
 
 
 def _attach_pinyin(session: Session, terms: list[TermInfo], save: bool) -> None:

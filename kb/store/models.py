@@ -7,6 +7,7 @@ migrations are kept in step by tests/store/test_migrations.py.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -15,6 +16,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def stored_list(value: Any) -> list:
+    """A JSON list column read without its type (fast bulk reads): the text SQLite stores, or the
+    list psycopg decoded already; the empty list, the most common value, is not decoded."""
+    if not value or value == "[]":
+        return []
+    if isinstance(value, (str, bytes)):
+        value = json.loads(value)
+    return value if isinstance(value, list) else []
 
 
 class Source(Base):
