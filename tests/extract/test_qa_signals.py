@@ -186,6 +186,9 @@ def test_exclusions(rules, text, exclusion):
     "第二次退款有剩余可退金额，不是最后一次退款，还是按比例计算",  # 还是: "still"
     "收银台不需要知道我提现是走的代付还是二代，还是超网",          # not an A-or-B asked
     "我没做过银行，这块不是太了解，还是请大神出场",
+    "这个通道动不动就掉单",                                       # 动不动: "at every turn"
+    "银行那边时不时会调整限额",                                   # 时不时: "now and then"
+    "不不不 支付和清算是两回事",                                  # "no, no"
 ])
 def test_not_questions(rules, text):
     assert detect_question(text, rules) is None
