@@ -99,14 +99,20 @@ def check(url: str, path: Path, rules_dir: Path | None) -> None:
         raise SystemExit("no pair model in the rules (qa_model.yaml)")
     labels, times = read_labels(path)
     feats, ys, _keys = judged_features(url, labels, times, rules_dir)
+    if len(set(ys)) < 2:
+        raise SystemExit(f"{path}: {len(feats)} of its judgments are pairs of this database, and they need "
+                         "both right and wrong ones for an AUC")
     y = np.array(ys)
     p = np.array([model.probability(f) for f in feats])
     link = np.array([f["pair_score"] for f in feats])
     kept = p >= model.keep
     print(f"{len(labels)} judgments, {len(feats)} still pairs, {y.sum()} right ({y.mean():.1%})")
     print(f"AUC: model {roc_auc_score(y, p):.3f}, linker's score {roc_auc_score(y, link):.3f}")
-    print(f"keep {model.keep}: {kept.mean():.1%} of the pairs kept, {y[kept].mean():.1%} of them right, "
-          f"{y[kept].sum() / y.sum():.1%} of the right pairs kept")
+    if kept.any():
+        print(f"keep {model.keep}: {kept.mean():.1%} of the pairs kept, {y[kept].mean():.1%} of them right, "
+              f"{y[kept].sum() / y.sum():.1%} of the right pairs kept")
+    else:
+        print(f"keep {model.keep}: no pair kept")
     for keep in (0.4, 0.5, 0.6, 0.7):
         at = p >= keep
         if at.any():

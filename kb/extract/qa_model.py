@@ -20,7 +20,7 @@ from kb.extract.qa_signals import _EMOJI, Msg, Pair
 from kb.rules.qa import BUCKETS  # the features' names (NAMED, feature_names) are the rules': they check qa_model.yaml
 
 _LAUGH = re.compile(r"哈哈|呵呵|嘿嘿|嘻嘻|(?<![0-9])2333*(?![0-9])|hhh|\[(?:捂脸|偷笑|奸笑|破涕为笑|坏笑|呲牙|笑哭|机智|调皮|憨笑|发呆|尴尬|抠鼻|白眼|666)\]")
-_YOU = re.compile(r"(?:你|您)(?!好)")  # 你好/您好 is a greeting, not "you"
+_YOU = re.compile(r"(?:你|您)(?!好(?![像好]))")  # 你好/您好 is a greeting, not "you" (你好像, 你好好… are)
 _YOU_ALL = re.compile(r"你们|您们|大家|各位|群里|有没有人|谁")
 _WE = re.compile(r"我们|咱们")
 _ECHO = re.compile(r"是说|你说的?|你的意思|的意思[吗么]?|你是指|指的是|是指|我确认下|确认一下")

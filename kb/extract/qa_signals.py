@@ -38,7 +38,8 @@ _STOP = set("的了是我你他她它们这那个有在和就都也还要会能�
 
 @dataclass
 class Msg:
-    """What linking needs of one message."""
+    """What linking needs of one message. Read as built: ``body`` and ``grams`` are computed once
+    from the text and @names, so a changed message is a new Msg (``dataclasses.replace``)."""
 
     id: int
     seq: int

@@ -56,8 +56,8 @@ def test_the_top_reads_like_a_payment_glossary(built):
 def test_qa_against_the_2017_digests(built, corpus):
     report = evaluate(built, corpus / "digests", corpus / "logs")
     assert report.aligned_questions >= 1090     # 1,095 (1,039 before the evaluator read @name? mentions)
-    assert report.qa_recall >= 0.71             # 73.6 % on 2026-12-03 (806 / 1,095; 803 before the a_not_a and alternative cues, 72.8 % with the model of 900 judgments, 73.7 % without a model, 74.2 % before the fifth session's precision rules)
-    assert report.answer_agreement >= 0.84      # 86.1 % (673 / 782; 79.9 % before the evaluator read @name? mentions)
+    assert report.qa_recall >= 0.71             # 73.5 % on 2026-12-03 (805 / 1,095; 803 before the a_not_a and alternative cues, 72.8 % with the model of 900 judgments, 73.7 % without a model, 74.2 % before the fifth session's precision rules)
+    assert report.answer_agreement >= 0.84      # 86.2 % (673 / 781; 79.9 % before the evaluator read @name? mentions)
 
 
 def _judged(path: Path) -> dict[tuple[str, str, int], bool]:
@@ -75,9 +75,10 @@ def _paired(engine) -> set[tuple[str, str, int]]:
 
 def test_the_precision_sample_of_the_shipped_output(built):
     """300 pairs of the output (benchmarks/qa_precision.tsv: drawn from the pairs the build made on
-    2026-12-03, read by three reviewers, not used for training; docs/evaluation.md): nearly all are
-    still pairs, and those read right still are as often as then. A change that drops the right ones
-    or keeps only the wrong ones fails here; new judgments are needed to measure new pairs."""
+    2026-12-03, read by three reviewers, not used for training; docs/evaluation.md): nearly all of
+    their questions are still the questions of pairs, and the questions of the pairs read right are
+    kept as often as the others. Keyed by the question only: a change that keeps a question but links
+    other answers passes here, and only new judgments measure it."""
     judged = _judged(PRECISION)
     paired = _paired(built)
     kept = [right for key, right in judged.items() if key in paired]
@@ -95,5 +96,5 @@ def test_the_pairs_kept_are_the_ones_read_as_right(built):
     paired = _paired(built)
     kept = [right for key, right in judged.items() if key in paired]
     assert len(judged) == 1700 and sum(judged.values()) == 1049
-    assert sum(kept) / len(kept) >= 0.64            # 1,039 / 1,595 = 65.1 % on 2026-12-03
-    assert sum(kept) / sum(judged.values()) >= 0.97  # 99.0 % of the right ones kept
+    assert sum(kept) / len(kept) >= 0.64            # 1,036 / 1,592 = 65.1 % on 2026-12-03
+    assert sum(kept) / sum(judged.values()) >= 0.97  # 98.8 % of the right ones kept

@@ -201,3 +201,33 @@ def test_kb_qa_command(chat_db, db_url):
     assert empty.exit_code == 0 and "No Q&A pairs match" in empty.output
     bad = runner.invoke(main, ["qa", "--db", db_url, "--date", "someday"])
     assert bad.exit_code == 1 and "--date: 'someday'" in bad.output and "Traceback" not in bad.output
+
+
+MENTION_LOG = LOG.split("> 09:00:00")[0] + """> 10:00:00  小林-蓝海支付-产品-上海  
+   
+备付金要存在哪里？  
+   
+> 10:00:30  阿杰-云付科技-开发-杭州  
+   
+今天的分享几点开始  
+   
+> 10:01:00  老周-星河银行-架构师  
+   
+@小林-蓝海支付-产品-上海\u2005存在人民银行，集中存管  
+   
+"""
+
+
+def test_an_at_reply_is_read_with_its_names(engine, tmp_path):
+    # the @names reach the linker from the database (their JSON column, read on SQLite and PostgreSQL)
+    folder = tmp_path / "paydemo"
+    folder.mkdir()
+    (folder / "2024-03-05-chat.markdown").write_text(MENTION_LOG, encoding="utf-8")
+    ingest(engine, [folder])
+    extract_qa(engine)
+    with engine.connect() as conn:
+        reply, mentions = conn.execute(sa.select(Message.id, Message.mentions)
+                                       .where(Message.text.like("%存在人民银行%"))).one()
+        signals = {mid: sig for mid, sig in conn.execute(sa.select(QAAnswer.message_id, QAAnswer.signals))}
+    assert mentions == ["小林-蓝海支付-产品-上海"]
+    assert "mention" in signals[reply]

@@ -189,6 +189,18 @@ def test_exclusions(rules, text, exclusion):
     "这个通道动不动就掉单",                                       # 动不动: "at every turn"
     "银行那边时不时会调整限额",                                   # 时不时: "now and then"
     "不不不 支付和清算是两回事",                                  # "no, no"
+    "这家银行不行",                                               # 银行不行: no A-not-A across a word
+    "他现在不在公司了",
+    "收不收手续费都一样",                                         # the A-not-A as the subject
+    "运营做的好不好也很重要",
+    "先试试这个支付通道好不好用",                                             # trying whether
+    "不用怕什么二清不二清",
+    "这个通知是小助手发，还是群主本人来发比较好",                                     # 还是: "had better"
+    "我去面的是产品经理，还是几年前了",                           # 还是: "still"
+    "风控是自己做，还是银行的比较成熟",
+    "虽然费率是高了点，还是值得接的",
+    "二清本来就不合规，就是嘛",                                   # agreeing, not a tag
+    "这样记账才对嘛",
 ])
 def test_not_questions(rules, text):
     assert detect_question(text, rules) is None
