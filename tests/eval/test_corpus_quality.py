@@ -60,9 +60,9 @@ def test_qa_against_the_2017_digests(built, corpus):
     assert report.answer_agreement >= 0.84      # 86.2 % (673 / 781; 79.9 % before the evaluator read @name? mentions)
 
 
-def _judged(path: Path) -> dict[tuple[str, str, int], bool]:
+def _judged(path: Path, column: str = "verdict") -> dict[tuple[str, str, int], bool]:
     with path.open(encoding="utf-8") as fh:
-        return {(row["group"], row["date"], int(row["seq"])): row["verdict"] == "right"
+        return {(row["group"], row["date"], int(row["seq"])): row[column] == "right"
                 for row in csv.DictReader(fh, delimiter="\t")}
 
 
@@ -75,16 +75,17 @@ def _paired(engine) -> set[tuple[str, str, int]]:
 
 def test_the_precision_sample_of_the_shipped_output(built):
     """300 pairs of the output (benchmarks/qa_precision.tsv: drawn from the pairs the build made on
-    2026-12-03, read by three reviewers, not used for training; docs/evaluation.md): nearly all of
+    2026-12-03, read twice by three reviewers each, not used for training; docs/evaluation.md): nearly all of
     their questions are still the questions of pairs, and the questions of the pairs read right are
     kept as often as the others. Keyed by the question only: a change that keeps a question but links
     other answers passes here, and only new judgments measure it."""
-    judged = _judged(PRECISION)
     paired = _paired(built)
-    kept = [right for key, right in judged.items() if key in paired]
-    assert len(judged) == 300 and sum(judged.values()) == 220   # 73.3 % right
-    assert len(kept) >= 0.97 * len(judged)
-    assert sum(kept) / len(kept) >= 0.72
+    for column, n_right in (("verdict", 220), ("verdict2", 216)):  # two readings: 73.3 % and 72.0 % right
+        judged = _judged(PRECISION, column)
+        kept = [right for key, right in judged.items() if key in paired]
+        assert len(judged) == 300 and sum(judged.values()) == n_right
+        assert len(kept) >= 0.97 * len(judged)
+        assert sum(kept) / len(kept) >= 0.71
 
 
 def test_the_pairs_kept_are_the_ones_read_as_right(built):
