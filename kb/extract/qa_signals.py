@@ -170,12 +170,9 @@ def last_clause(body: str) -> str:
 ASKING_CUES = ("question_mark", "final_particle")
 
 
-def question_like(text: str, rules: QARules, mentions: list[str] | tuple[str, ...] = ()) -> bool:
-    """Whether a reply asks something itself: a question mark or a final 吗/么 (hedges like 吧 do not count)."""
-    return _asks(clean(text, mentions), rules)
-
-
 def _asks(body: str, rules: QARules) -> bool:
+    """Whether a reply (its cleaned body) asks something itself: a question mark or a final 吗/么
+    (hedges like 吧 do not count)."""
     return any(rule.name in ASKING_CUES and rule.search(body) for rule in rules.cues)
 
 
@@ -640,7 +637,7 @@ def talk_answers(messages: list[Msg], qi: int, rules: QARules, non_answer: list[
             continue
         if j in asked or a.seconds - last > TALK_GAP_SECONDS:
             break
-        if non_answer[j] or question_like(a.text, rules, a.mentions):
+        if non_answer[j] or _asks(a.body, rules):
             continue
         out.append((a, TALK_ANSWER, {"talk": TALK_ANSWER}))
         last = a.seconds
