@@ -90,6 +90,21 @@ def judged_features(url: str, labels: dict, times: dict | None = None,
     return feats, ys, keys
 
 
+def print_judged(labels: dict, feats: list[dict], y: np.ndarray) -> None:
+    print(f"{len(labels)} judgments, {len(feats)} still pairs, {y.sum()} right ({y.mean():.1%})")
+
+
+def print_keeps(p: np.ndarray, y: np.ndarray, keeps) -> None:
+    """For each keep threshold: the share of pairs kept, how many of them read right, the right ones kept."""
+    print("keep ≥   pairs kept   precision of kept   right pairs kept")
+    for keep in keeps:
+        kept = p >= keep
+        if kept.any():
+            print(f"{keep:5.2f}   {kept.mean():10.1%}   {y[kept].mean():17.1%}   {y[kept].sum() / y.sum():15.1%}")
+        else:
+            print(f"{keep:5.2f}   no pair kept")
+
+
 def check(url: str, path: Path, rules_dir: Path | None) -> None:
     """Print AUC and precision at keep of the shipped model on judgments it was not trained on."""
     from sklearn.metrics import roc_auc_score
@@ -105,18 +120,9 @@ def check(url: str, path: Path, rules_dir: Path | None) -> None:
     y = np.array(ys)
     p = np.array([model.probability(f) for f in feats])
     link = np.array([f["pair_score"] for f in feats])
-    kept = p >= model.keep
-    print(f"{len(labels)} judgments, {len(feats)} still pairs, {y.sum()} right ({y.mean():.1%})")
+    print_judged(labels, feats, y)
     print(f"AUC: model {roc_auc_score(y, p):.3f}, linker's score {roc_auc_score(y, link):.3f}")
-    if kept.any():
-        print(f"keep {model.keep}: {kept.mean():.1%} of the pairs kept, {y[kept].mean():.1%} of them right, "
-              f"{y[kept].sum() / y.sum():.1%} of the right pairs kept")
-    else:
-        print(f"keep {model.keep}: no pair kept")
-    for keep in (0.4, 0.5, 0.6, 0.7):
-        at = p >= keep
-        if at.any():
-            print(f"  at {keep}: {at.mean():.1%} kept, {y[at].mean():.1%} right, {y[at].sum() / y.sum():.1%} of right kept")
+    print_keeps(p, y, sorted({model.keep, 0.4, 0.5, 0.6, 0.7}))
 
 
 def main() -> None:
@@ -151,7 +157,7 @@ def main() -> None:
     labels, times = read_labels(args.labels)
     feats, ys, _keys = judged_features(args.url, labels, times, args.rules)
     y = np.array(ys)
-    print(f"{len(labels)} judgments, {len(feats)} still pairs, {y.sum()} right ({y.mean():.1%})")
+    print_judged(labels, feats, y)
     support = Counter(name for f in feats for name, value in f.items() if value)
     rare = {name for name, count in support.items() if count < args.min_support}
     feats = [{name: value for name, value in f.items() if name not in rare} for f in feats]
@@ -167,11 +173,7 @@ def main() -> None:
         print(f"C={c:<5g} cross-validated AUC {roc_auc_score(y, p):.3f}")
         if c == args.c:
             chosen = p
-    print("keep ≥   pairs kept   precision of kept   right pairs kept")
-    for keep in (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
-        kept = chosen >= keep
-        if kept.any():
-            print(f"{keep:5.2f}   {kept.mean():10.1%}   {y[kept].mean():17.1%}   {y[kept].sum() / y.sum():15.1%}")
+    print_keeps(chosen, y, (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7))
     print("probability   pairs   right (cross-validated: is the probability what it says?)")
     for low in (0.0, 0.2, 0.4, 0.6, 0.8):
         band = (chosen >= low) & (chosen < low + 0.2)
