@@ -61,13 +61,22 @@ tag:        [chat]
 """
 
 
-@pytest.fixture
-def chat_db(engine, tmp_path):
+def _ingest_log(engine, tmp_path, text: str, name: str = "2024-03-04-chat.markdown"):
     folder = tmp_path / "paydemo"
     folder.mkdir()
-    (folder / "2024-03-04-chat.markdown").write_text(LOG, encoding="utf-8")
+    (folder / name).write_text(text, encoding="utf-8")
     ingest(engine, [folder])
     return engine
+
+
+@pytest.fixture
+def chat_db(engine, tmp_path):
+    return _ingest_log(engine, tmp_path, LOG)
+
+
+def _answer_signals(engine) -> dict[int, dict]:
+    with engine.connect() as conn:
+        return {mid: sig for mid, sig in conn.execute(sa.select(QAAnswer.message_id, QAAnswer.signals))}
 
 
 def _messages(engine) -> dict[str, int]:
@@ -94,8 +103,7 @@ def test_extract_links_interleaved_questions_quote_and_thanks(chat_db):
         "分账系统一般怎么对接微信的服务商模式？": ["分账要先在微信服务商后台开通，分账接收方要提前添加",
                                          "服务商模式下分账由服务商发起"],
     }
-    with chat_db.connect() as conn:
-        signals = {mid: sig for mid, sig in conn.execute(sa.select(QAAnswer.message_id, QAAnswer.signals))}
+    signals = _answer_signals(chat_db)
     ids = _messages(chat_db)
     assert "thanks" in signals[ids["备付金是支付机构收到的预收待付资金，要集中存管；资金池是平台沉淀用户的钱。"]]
     assert "quote" in signals[ids["服务商模式下分账由服务商发起"]]
@@ -220,14 +228,9 @@ MENTION_LOG = LOG.split("> 09:00:00")[0] + """> 10:00:00  小林-蓝海支付-�
 
 def test_an_at_reply_is_read_with_its_names(engine, tmp_path):
     # the @names reach the linker from the database (their JSON column, read on SQLite and PostgreSQL)
-    folder = tmp_path / "paydemo"
-    folder.mkdir()
-    (folder / "2024-03-05-chat.markdown").write_text(MENTION_LOG, encoding="utf-8")
-    ingest(engine, [folder])
-    extract_qa(engine)
+    extract_qa(_ingest_log(engine, tmp_path, MENTION_LOG, "2024-03-05-chat.markdown"))
     with engine.connect() as conn:
         reply, mentions = conn.execute(sa.select(Message.id, Message.mentions)
                                        .where(Message.text.like("%存在人民银行%"))).one()
-        signals = {mid: sig for mid, sig in conn.execute(sa.select(QAAnswer.message_id, QAAnswer.signals))}
     assert mentions == ["小林-蓝海支付-产品-上海"]
-    assert "mention" in signals[reply]
+    assert "mention" in _answer_signals(engine)[reply]
