@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -12,10 +13,12 @@ from rich.table import Table
 from kb.cli.common import console, db_option
 from kb.errors import KbError
 from kb.eval.align import MARGIN, MIN_SIMILARITY, WINDOW_DAYS
+from kb.eval.judged import JudgedScore, question_keys, read_judgments, score_judgments
 from kb.eval.score import EvalReport, Miss, evaluate
 from kb.store import open_db
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+PRECISION_SAMPLE = Path(__file__).resolve().parents[2] / "benchmarks" / "qa_precision.tsv"
 
 
 def _default(name: str) -> str | None:
@@ -38,10 +41,14 @@ def _default(name: str) -> str | None:
               help="Least lead of the best candidate over the runner-up.")
 @click.option("--show-misses", type=click.IntRange(0), default=0, metavar="N",
               help="List N aligned questions the Q&A extractor missed (and N answer disagreements).")
+@click.option("--judged", "judged_files", multiple=True, type=click.Path(dir_okay=False, path_type=str),
+              default=(str(PRECISION_SAMPLE),) if PRECISION_SAMPLE.is_file() else (), show_default=True,
+              help="Pairs judged by reading (TSV: group, date, seq, time, verdict, …): how many are still "
+                   "extracted and how many of those were read right. Repeat for several files.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @db_option
 def eval_command(digests_dir: str | None, logs_dir: str | None, window: int, shift: int, min_similarity: float,
-                 margin: float, show_misses: int, as_json: bool, db_url: str) -> None:
+                 margin: float, show_misses: int, judged_files: tuple[str, ...], as_json: bool, db_url: str) -> None:
     """Score extracted Q&A and terms against the human digests.
 
     Each digest question is aligned to the chat message it came from (searching all
@@ -57,17 +64,23 @@ def eval_command(digests_dir: str | None, logs_dir: str | None, window: int, shi
     from kb.extract.qa import explain_unpaired
     from kb.rules.qa import load_qa_rules
 
+    judgments = [read_judgments(path) for path in judged_files]  # a bad file fails before the long part
     engine = open_db(db_url, create_file=False)
     rules = load_qa_rules()
     report = evaluate(engine, digests_dir, logs_dir, window=window, shift=shift, min_similarity=min_similarity,
                       margin=margin, explain=lambda ids: explain_unpaired(engine, ids, rules))
+    keys = question_keys(engine) if judgments else None
+    judged = [score for j in judgments for score in score_judgments(engine, j, keys)]
     if as_json:
         data = report.to_dict()
         data["misses"] = data["misses"][:show_misses]
         data["answer_misses"] = data["answer_misses"][:show_misses]
+        data["judged"] = [{**asdict(score), "precision": round(score.precision, 4),
+                           "right_kept": round(score.right_kept, 4)} for score in judged]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     _print(report, show_misses)
+    _print_judged(judged)
 
 
 def _pct(share: float) -> str:
@@ -110,6 +123,29 @@ def _print(report: EvalReport, show_misses: int) -> None:
                       report.answer_misses[:show_misses])
         if report.missed_keywords:
             console.print("[bold]missed keywords:[/] " + escape("、".join(report.missed_keywords[:show_misses])))
+
+
+def _print_judged(scores: list[JudgedScore]) -> None:
+    if not scores:
+        return
+    table = Table(title="precision by reading (pairs judged by hand)", show_header=True, header_style="bold")
+    for name, justify in (("judgments", "left"), ("judged", "right"), ("still pairs", "right"),
+                          ("read right", "right"), ("right ones kept", "right")):
+        table.add_column(name, justify=justify)
+    absent = []
+    for score in scores:
+        name = f"{Path(score.path).name} {score.column}"
+        if not score.in_database:
+            absent.append(f"{name}: none of its {score.judged} pairs' questions is in this database")
+            continue
+        table.add_row(escape(name), f"{score.judged}" + (f" ({score.in_database} here)" if score.in_database < score.judged else ""),
+                      f"{score.kept}", f"{score.kept_right} ({_pct(score.precision)})", _pct(score.right_kept))
+    table.caption = ("read right: of the judged pairs still extracted; pairs nobody judged are not counted "
+                     "(docs/evaluation.md)")
+    if table.rows:
+        console.print(table)
+    for line in absent:
+        console.print(escape(line))
 
 
 def _print_misses(title: str, found: str, misses: list[Miss]) -> None:

@@ -7,18 +7,18 @@ against the 2017 digests. A change that makes any of them worse than the floors 
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from kb.eval.judged import read_judgments, score_judgments
 from kb.eval.score import evaluate
 from kb.extract import extract
 from kb.extract.recall import read_term_list, term_recall
 from kb.ingest import ingest
 from kb.store import open_db
-from kb.store.models import Message, QAPair, Term
+from kb.store.models import Term
 
 pytestmark = pytest.mark.corpus
 
@@ -60,32 +60,17 @@ def test_qa_against_the_2017_digests(built, corpus):
     assert report.answer_agreement >= 0.84      # 86.2 % (675 / 783; 79.9 % before the evaluator read @name? mentions)
 
 
-def _judged(path: Path, column: str = "verdict") -> dict[tuple[str, str, int], bool]:
-    with path.open(encoding="utf-8") as fh:
-        return {(row["group"], row["date"], int(row["seq"])): row[column] == "right"
-                for row in csv.DictReader(fh, delimiter="\t")}
-
-
-def _paired(engine) -> set[tuple[str, str, int]]:
-    m = Message.__table__.c
-    with engine.connect() as conn:
-        return {(group, str(date), seq) for group, date, seq in conn.execute(
-            sa.select(m.group, m.date, m.seq).join(QAPair.__table__, QAPair.question_id == m.id))}
-
-
 def test_the_precision_sample_of_the_shipped_output(built):
     """300 pairs of the output (benchmarks/qa_precision.tsv: drawn from the pairs the build made on
     2026-12-03, read twice by three reviewers each, not used for training; docs/evaluation.md): nearly all of
     their questions are still the questions of pairs, and the questions of the pairs read right are
     kept as often as the others. Keyed by the question only: a change that keeps a question but links
     other answers passes here, and only new judgments measure it."""
-    paired = _paired(built)
-    for column, n_right in (("verdict", 220), ("verdict2", 216)):  # two readings: 73.3 % and 72.0 % right
-        judged = _judged(PRECISION, column)
-        kept = [right for key, right in judged.items() if key in paired]
-        assert len(judged) == 300 and sum(judged.values()) == n_right
-        assert len(kept) >= 0.97 * len(judged)
-        assert sum(kept) / len(kept) >= 0.71
+    first, second = score_judgments(built, read_judgments(PRECISION))  # two readings: 73.3 % and 72.0 % right
+    for score, n_right in ((first, 220), (second, 216)):
+        assert (score.judged, score.right, score.in_database) == (300, n_right, 300)
+        assert score.kept >= 0.97 * score.judged   # 298 on 2026-12-03 (the model of 2,500 judgments)
+        assert score.precision >= 0.71             # 73.8 % and 72.5 %
 
 
 def test_the_pairs_kept_are_the_ones_read_as_right(built):
@@ -93,9 +78,7 @@ def test_the_pairs_kept_are_the_ones_read_as_right(built):
     model): what the model keeps of them must be more often right than all of them (62.1 %), and
     keep nearly all the right ones. The model was trained on these judgments, so this guards the
     model and its features against breaking; the cross-validated figures are in docs/evaluation.md."""
-    judged = _judged(JUDGED)
-    paired = _paired(built)
-    kept = [right for key, right in judged.items() if key in paired]
-    assert len(judged) == 2500 and sum(judged.values()) == 1552
-    assert sum(kept) / len(kept) >= 0.64            # 1,533 / 2,345 = 65.4 % on 2026-12-03 (third round)
-    assert sum(kept) / sum(judged.values()) >= 0.97  # 98.8 % of the right ones kept
+    (score,) = score_judgments(built, read_judgments(JUDGED))
+    assert (score.judged, score.right, score.in_database) == (2500, 1552, 2500)
+    assert score.precision >= 0.64   # 1,533 / 2,345 = 65.4 % on 2026-12-03 (third round)
+    assert score.right_kept >= 0.97  # 98.8 % of the right ones kept
