@@ -44,11 +44,14 @@ def _default(name: str) -> str | None:
 @click.option("--judged", "judged_files", multiple=True, type=click.Path(dir_okay=False, path_type=str),
               default=(str(PRECISION_SAMPLE),) if PRECISION_SAMPLE.is_file() else (), show_default=True,
               help="Pairs judged by reading (TSV: group, date, seq, time, verdict, …): how many are still "
-                   "extracted and how many of those were read right. Repeat for several files.")
+                   "extracted and how many of those were read right. Repeat for several files; any given "
+                   "replaces the default.")
+@click.option("--no-judged", is_flag=True, help="Leave out precision by reading.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @db_option
 def eval_command(digests_dir: str | None, logs_dir: str | None, window: int, shift: int, min_similarity: float,
-                 margin: float, show_misses: int, judged_files: tuple[str, ...], as_json: bool, db_url: str) -> None:
+                 margin: float, show_misses: int, judged_files: tuple[str, ...], no_judged: bool, as_json: bool,
+                 db_url: str) -> None:
     """Score extracted Q&A and terms against the human digests.
 
     Each digest question is aligned to the chat message it came from (searching all
@@ -64,7 +67,8 @@ def eval_command(digests_dir: str | None, logs_dir: str | None, window: int, shi
     from kb.extract.qa import explain_unpaired
     from kb.rules.qa import load_qa_rules
 
-    judgments = [read_judgments(path) for path in judged_files]  # a bad file fails before the long part
+    # a bad file fails before the long part
+    judgments = [] if no_judged else [read_judgments(path) for path in judged_files]
     engine = open_db(db_url, create_file=False)
     rules = load_qa_rules()
     report = evaluate(engine, digests_dir, logs_dir, window=window, shift=shift, min_similarity=min_similarity,
@@ -75,16 +79,20 @@ def eval_command(digests_dir: str | None, logs_dir: str | None, window: int, shi
         data = report.to_dict()
         data["misses"] = data["misses"][:show_misses]
         data["answer_misses"] = data["answer_misses"][:show_misses]
-        data["judged"] = [{**asdict(score), "precision": round(score.precision, 4),
-                           "right_kept": round(score.right_kept, 4)} for score in judged]
+        data["judged"] = [{**asdict(score), "precision": _round(score.precision),
+                           "right_kept": _round(score.right_kept)} for score in judged]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     _print(report, show_misses)
     _print_judged(judged)
 
 
-def _pct(share: float) -> str:
-    return f"{share:.1%}"
+def _pct(share: float | None) -> str:
+    return "—" if share is None else f"{share:.1%}"
+
+
+def _round(share: float | None) -> float | None:
+    return None if share is None else round(share, 4)
 
 
 def _print(report: EvalReport, show_misses: int) -> None:
@@ -132,20 +140,28 @@ def _print_judged(scores: list[JudgedScore]) -> None:
     for name, justify in (("judgments", "left"), ("judged", "right"), ("still pairs", "right"),
                           ("read right", "right"), ("right ones kept", "right")):
         table.add_column(name, justify=justify)
-    absent = []
+    absent: dict[str, int] = {}  # file -> pairs judged, when none of them is in this database
     for score in scores:
-        name = f"{Path(score.path).name} {score.column}"
         if not score.in_database:
-            absent.append(f"{name}: none of its {score.judged} pairs' questions is in this database")
+            absent[score.path] = score.judged
             continue
-        table.add_row(escape(name), f"{score.judged}" + (f" ({score.in_database} here)" if score.in_database < score.judged else ""),
-                      f"{score.kept}", f"{score.kept_right} ({_pct(score.precision)})", _pct(score.right_kept))
+        judged = f"{score.judged}" + (f" ({score.in_database} here)" if score.in_database < score.judged else "")
+        table.add_row(escape(f"{_shown(score.path)} {score.column}"), judged, f"{score.kept}",
+                      f"{score.kept_right} ({_pct(score.precision)})", _pct(score.right_kept))
     table.caption = ("read right: of the judged pairs still extracted; pairs nobody judged are not counted "
                      "(docs/evaluation.md)")
     if table.rows:
         console.print(table)
-    for line in absent:
-        console.print(escape(line))
+    for path, judged in absent.items():
+        console.print(escape(f"{_shown(path)}: none of its {judged} judged pairs' questions is in this database"))
+
+
+def _shown(path: str) -> str:
+    """A path as short as it can be said: relative to the working directory when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def _print_misses(title: str, found: str, misses: list[Miss]) -> None:

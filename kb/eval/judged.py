@@ -16,6 +16,7 @@ with its old verdict; so it tracks a change, and new judgments measure it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,26 +48,28 @@ class JudgedScore:
     right_dropped: int  # pairs read right, in the database, whose question is no pair's any more
 
     @property
-    def precision(self) -> float:
-        """Share of the judged pairs still extracted that were read right."""
-        return self.kept_right / self.kept if self.kept else 0.0
+    def precision(self) -> float | None:
+        """Share of the judged pairs still extracted that were read right (None: none is extracted)."""
+        return self.kept_right / self.kept if self.kept else None
 
     @property
-    def right_kept(self) -> float:
-        """Share of the pairs read right (and in the database) that are still extracted."""
+    def right_kept(self) -> float | None:
+        """Share of the pairs read right whose question is in the database that are still extracted
+        (None: no such pair)."""
         right_here = self.kept_right + self.right_dropped
-        return self.kept_right / right_here if right_here else 0.0
+        return self.kept_right / right_here if right_here else None
 
 
 def read_judgments(path: str | Path) -> Judgments:
-    """The verdicts of a judgments file; a malformed line is an error naming the file and line."""
+    """The verdicts of a judgments file; a malformed line, or a pair judged twice in one file, is
+    an error naming the file and line."""
     path = Path(path)
     try:
-        fh = path.open(encoding="utf-8", newline="")
+        fh = path.open(encoding="utf-8-sig", newline="")  # a byte-order mark (a spreadsheet's export) is fine
     except OSError as exc:
         raise KbError(f"cannot read judgments {path}: {exc.strerror or exc}") from None
     with fh:
-        reader = csv.DictReader(fh, delimiter="\t")
+        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = reader.fieldnames or []
         missing = [name for name in ("group", "date", "seq") if name not in header]
         columns = [name for name in header if name.startswith("verdict")]
@@ -74,12 +77,21 @@ def read_judgments(path: str | Path) -> Judgments:
             need = ", ".join(missing + ([] if columns else ["verdict"]))
             raise KbError(f"{path}:1: the header lacks {need} (expected group, date, seq, time, verdict, …)")
         verdicts: dict[str, dict[Key, bool]] = {column: {} for column in columns}
-        for line, row in enumerate(reader, start=2):
-            seq = (row.get("seq") or "").strip()
-            if not seq.isdigit() or not row.get("group") or not row.get("date"):
-                raise KbError(f"{path}:{line}: expected a group, a date and a message number (seq), got "
-                              f"{row.get('group')!r}, {row.get('date')!r}, {seq!r}")
-            key = (row["group"], row["date"].strip(), int(seq))
+        first_line: dict[Key, int] = {}
+        for row in reader:
+            line = reader.line_num  # blank lines count too
+            group, day, seq = ((row.get(name) or "").strip() for name in ("group", "date", "seq"))
+            try:
+                day = dt.date.fromisoformat(day).isoformat()
+            except ValueError:
+                day = ""
+            if not group or not day or not seq.isdigit():
+                raise KbError(f"{path}:{line}: expected a group, a date (YYYY-MM-DD) and a message number (seq), "
+                              f"got {row.get('group')!r}, {row.get('date')!r}, {row.get('seq')!r}")
+            key = (group, day, int(seq))
+            if key in first_line:
+                raise KbError(f"{path}:{line}: {group} {day} {seq} is judged already at line {first_line[key]}")
+            first_line[key] = line
             for column in columns:
                 value = (row.get(column) or "").strip()
                 if value not in VERDICTS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -13,7 +14,6 @@ from kb.cli import main
 from kb.errors import KbError
 from kb.eval.judged import read_judgments, score_judgments
 from kb.ingest import discover, ingest
-from kb.store import open_db
 from kb.store.models import Message, QAPair, Source
 
 HEADER = "group\tdate\tseq\ttime\tverdict\tcategory\treader\tverdict2\n"
@@ -40,12 +40,24 @@ def test_a_judgments_file_gives_every_verdict_column(tmp_path):
               "proddev\t2017-05-22\t9\t14:00:00\tyes\tright\tr1\tright"], ":3:", "verdict must be right or wrong, not 'yes'"),
     (HEADER, ["proddev\t2017-05-22\tfour\t10:52:11\tright\tright\tr1\tright"], ":2:", "message number (seq)"),
     (HEADER, ["proddev\t2017-05-22\t4\t10:52:11\tright\tright\tr1\t"], ":2:", "verdict2 must be right or wrong"),
+    (HEADER, ["proddev\t2017/5/22\t4\t10:52:11\tright\tright\tr1\tright"], ":2:", "a date (YYYY-MM-DD)"),
+    (HEADER, ["proddev\t2017-05-22\t4\t10:52:11\tright\tright\tr1\tright", "",
+              "proddev\t2017-05-22\t9\t14:00:00\tright\tright\tr1\twrong",
+              "proddev\t2017-05-22\t4\t10:52:11\twrong\tright\tr2\twrong"], ":5:", "judged already at line 2"),
+    (HEADER, ["", "proddev\t2017-05-22\t4\t10:52:11\t\"right\tright\tr1\tright"], ":3:", "verdict must be right"),
 ])
 def test_a_malformed_judgments_file_names_its_line(tmp_path, header, rows, where, says):
     path = _write(tmp_path / "bad.tsv", rows, header)
     with pytest.raises(KbError) as caught:
         read_judgments(path)
     assert f"{path}{where}" in str(caught.value) and says in str(caught.value)
+
+
+def test_a_byte_order_mark_and_spaces_around_the_key_are_fine(tmp_path):
+    path = tmp_path / "excel.tsv"
+    path.write_text("\ufeff" + HEADER + " proddev \t2017-05-22\t 4\t10:52:11\tright\tright\tr1\twrong\n",
+                    encoding="utf-8")
+    assert read_judgments(path).verdicts["verdict"] == {("proddev", "2017-05-22", 4): True}
 
 
 def test_a_missing_judgments_file_is_an_error(tmp_path):
@@ -64,8 +76,9 @@ def _keys(engine, *lines: int) -> list[str]:
 def _questions(engine, *keys: str) -> None:
     with Session(engine) as session:
         for key in keys:
-            group, date, seq, _time = key.split("\t")
-            message_id = session.scalar(select(Message.id).where(Message.group == group, Message.seq == int(seq)))
+            group, day, seq, _time = key.split("\t")
+            message_id = session.scalar(select(Message.id).where(
+                Message.group == group, Message.date == dt.date.fromisoformat(day), Message.seq == int(seq)))
             session.add(QAPair(question_id=message_id))
         session.commit()
 
@@ -105,17 +118,20 @@ def test_kb_eval_reports_precision_by_reading(judged_db, digests, logs, tmp_path
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "precision by reading" in result.output
-    assert "judged.tsv verdict" in result.output and "1 (50.0%)" in result.output
-    assert "elsewhere.tsv verdict: none of its 1 pairs' questions is in this database" in result.output
+    assert "judged.tsv verdict " in result.output and "1 (50.0%)" in result.output
+    assert "4 (3 here)" in result.output  # one judged pair is in no log of this database
+    assert result.output.count("elsewhere.tsv: none of its 1 judged pairs' questions is in this database") == 1
     data = json.loads(CliRunner().invoke(main, [*args, "--json"]).output)
     assert [(j["column"], j["kept"], j["kept_right"], j["precision"]) for j in data["judged"]] == [
-        ("verdict", 2, 1, 0.5), ("verdict2", 2, 2, 1.0), ("verdict", 0, 0, 0.0), ("verdict2", 0, 0, 0.0)]
+        ("verdict", 2, 1, 0.5), ("verdict2", 2, 2, 1.0), ("verdict", 0, 0, None), ("verdict2", 0, 0, None)]
+    quiet = CliRunner().invoke(main, [*args, "--no-judged", "--json"])
+    assert json.loads(quiet.output)["judged"] == []
 
 
-def test_kb_eval_refuses_a_bad_judgments_file_before_the_long_part(tmp_path, digests, logs, sqlite_url):
-    open_db(sqlite_url).dispose()
+def test_kb_eval_refuses_a_bad_judgments_file_before_the_long_part(tmp_path, digests, logs):
     bad = _write(tmp_path / "bad.tsv", ["proddev\t2017-05-22\t4\t10:52:11\tmaybe\tright\tr1\tright"])
-    result = CliRunner().invoke(main, ["eval", "--digests", str(digests), "--logs", str(logs), "--db", sqlite_url,
+    missing = f"sqlite:///{tmp_path / 'missing.sqlite'}"  # opening it would fail: the file is read first
+    result = CliRunner().invoke(main, ["eval", "--digests", str(digests), "--logs", str(logs), "--db", missing,
                                        "--judged", str(bad)])
     assert result.exit_code == 1
     assert f"{bad}:2: verdict must be right or wrong" in result.output
