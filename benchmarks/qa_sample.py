@@ -20,21 +20,24 @@ current model keeps.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import random
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from kb.errors import KbError
+from kb.eval.judged import read_judgments
 from kb.store import open_db
 from kb.store.models import Message, QAAnswer, QAPair
 
 
 def judged_keys(path: Path) -> set[tuple[str, str, int]]:
     """(group, date, seq) of the pairs a labels file (qa_labels.tsv) has judged already."""
-    with path.open(encoding="utf-8") as fh:
-        return {(row["group"], row["date"], int(row["seq"])) for row in csv.DictReader(fh, delimiter="\t")}
+    try:
+        return set(read_judgments(path).times)
+    except KbError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def sample(url: str, n: int, seed: int, window: int, skip: set[tuple[str, str, int]] = frozenset()) -> str:

@@ -15,7 +15,6 @@ The database must hold the whole corpus after `kb extract` (the term mentions ar
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 from collections import Counter
 from dataclasses import replace
@@ -25,6 +24,8 @@ import numpy as np
 import sqlalchemy as sa
 import yaml
 
+from kb.errors import KbError
+from kb.eval.judged import read_judgments
 from kb.extract.qa import linking_inputs
 from kb.extract.qa_model import pair_features
 from kb.extract.qa_signals import link_day
@@ -39,15 +40,13 @@ MODEL = HERE.parent / "rules" / "qa_model.yaml"
 
 def read_labels(path: Path) -> tuple[dict[tuple[str, str, int], bool], dict[tuple[str, str, int], str]]:
     """verdict (right: True) and time of the question of each judged pair, by (group, date, seq)."""
-    verdicts, times = {}, {}
-    with path.open(encoding="utf-8") as fh:
-        for line, row in enumerate(csv.DictReader(fh, delimiter="\t"), start=2):
-            if row.get("verdict") not in ("right", "wrong") or not (row.get("seq") or "").isdigit():
-                raise SystemExit(f"{path}:{line}: expected group, date, seq, time, right|wrong, category, reader")
-            key = (row["group"], row["date"], int(row["seq"]))
-            verdicts[key] = row["verdict"] == "right"
-            times[key] = row.get("time") or ""
-    return verdicts, times
+    try:
+        judged = read_judgments(path)
+    except KbError as exc:
+        raise SystemExit(str(exc)) from None
+    if "verdict" not in judged.verdicts:
+        raise SystemExit(f"{path}:1: no verdict column")
+    return judged.verdicts["verdict"], judged.times
 
 
 def judged_features(url: str, labels: dict, times: dict | None = None,

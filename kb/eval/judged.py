@@ -34,6 +34,7 @@ VERDICTS = ("right", "wrong")
 class Judgments:
     path: str
     verdicts: dict[str, dict[Key, bool]]  # verdict column -> question key -> read right
+    times: dict[Key, str]                 # question key -> the question's time as judged ("" when not given)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def read_judgments(path: str | Path) -> Judgments:
             raise KbError(f"{path}:1: the header lacks {need} (expected group, date, seq, time, verdict, …)")
         verdicts: dict[str, dict[Key, bool]] = {column: {} for column in columns}
         first_line: dict[Key, int] = {}
+        times: dict[Key, str] = {}
         for row in reader:
             line = reader.line_num  # blank lines count too
             group, day, seq = ((row.get(name) or "").strip() for name in ("group", "date", "seq"))
@@ -92,12 +94,13 @@ def read_judgments(path: str | Path) -> Judgments:
             if key in first_line:
                 raise KbError(f"{path}:{line}: {group} {day} {seq} is judged already at line {first_line[key]}")
             first_line[key] = line
+            times[key] = (row.get("time") or "").strip()
             for column in columns:
                 value = (row.get(column) or "").strip()
                 if value not in VERDICTS:
                     raise KbError(f"{path}:{line}: {column} must be right or wrong, not {value!r}")
                 verdicts[column][key] = value == "right"
-    return Judgments(str(path), verdicts)
+    return Judgments(str(path), verdicts, times)
 
 
 def question_keys(engine: Engine) -> tuple[set[Key], set[Key]]:

@@ -31,6 +31,7 @@ def test_a_judgments_file_gives_every_verdict_column(tmp_path):
     judged = read_judgments(path)
     assert judged.verdicts == {"verdict": {("proddev", "2017-05-22", 4): True, ("proddev", "2017-05-22", 9): False},
                                "verdict2": {("proddev", "2017-05-22", 4): False, ("proddev", "2017-05-22", 9): False}}
+    assert judged.times == {("proddev", "2017-05-22", 4): "10:52:11", ("proddev", "2017-05-22", 9): "14:00:00"}
 
 
 @pytest.mark.parametrize("header, rows, where, says", [
