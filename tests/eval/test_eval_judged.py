@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
@@ -66,22 +65,12 @@ def test_a_missing_judgments_file_is_an_error(tmp_path):
         read_judgments(tmp_path / "none.tsv")
 
 
-def _keys(engine, *lines: int) -> list[str]:
-    """'group<TAB>date<TAB>seq<TAB>time' of the messages at these lines of PROD."""
+def _messages(engine, *lines: int) -> list[tuple[int, str]]:
+    """(id, 'group<TAB>date<TAB>seq<TAB>time') of the messages at these lines of PROD."""
     with engine.connect() as conn:
-        rows = [conn.execute(select(Message.group, Message.date, Message.seq, Message.time).join(Source)
-                             .where(Source.key == PROD, Message.line == line)).one() for line in lines]
-    return [f"{group}\t{date}\t{seq}\t{time}" for group, date, seq, time in rows]
-
-
-def _questions(engine, *keys: str) -> None:
-    with Session(engine) as session:
-        for key in keys:
-            group, day, seq, _time = key.split("\t")
-            message_id = session.scalar(select(Message.id).where(
-                Message.group == group, Message.date == dt.date.fromisoformat(day), Message.seq == int(seq)))
-            session.add(QAPair(question_id=message_id))
-        session.commit()
+        rows = [conn.execute(select(Message.id, Message.group, Message.date, Message.seq, Message.time)
+                             .join(Source).where(Source.key == PROD, Message.line == line)).one() for line in lines]
+    return [(id_, f"{group}\t{date}\t{seq}\t{time}") for id_, group, date, seq, time in rows]
 
 
 @pytest.fixture
@@ -89,8 +78,10 @@ def judged_db(engine, logs, tmp_path):
     """The eval logs ingested; two of three judged questions are pairs' questions; a fourth judged pair
     is in no log of this database."""
     ingest(engine, discover([logs]))
-    right_kept, wrong_kept, right_dropped = _keys(engine, 11, 35, 27)
-    _questions(engine, right_kept, wrong_kept)
+    (kept_id, right_kept), (wrong_id, wrong_kept), (_, right_dropped) = _messages(engine, 11, 35, 27)
+    with Session(engine) as session:  # the first two are the questions of pairs
+        session.add_all([QAPair(question_id=kept_id), QAPair(question_id=wrong_id)])
+        session.commit()
     path = _write(tmp_path / "judged.tsv", [
         f"{right_kept}\tright\tright\tr1\tright",
         f"{wrong_kept}\twrong\tunanswered\tr1\tright",
