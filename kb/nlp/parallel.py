@@ -157,15 +157,21 @@ def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | Non
     chunk = CHUNK if chunk is None else chunk
     done = 0
     if workers == 1 or total < max(min_parallel, 1) or segmenter is not None:
+        from kb.nlp import lite
         from kb.nlp.segment import Segmenter, _base_model
 
         had_model = _base_model.cache_info().currsize > 0
+        few = 0 < total <= lite.MAX_TEXTS and not had_model and segmenter is None
+        if few:  # a new day's texts: the part of the model they use, if its copy is kept
+            segmenter = Segmenter(words, base=lite.model_for(texts)) if lite.available() else None
         segmenter = segmenter or Segmenter(words)
         for text in texts:
             yield text, segmenter.cut(text)
             done += 1
             if on_progress and (done % 500 == 0 or done == total):
                 on_progress(done, total)
+        if few and _base_model.cache_info().currsize > 0:  # the whole model was loaded for few texts:
+            lite.write_cache(_base_model())  # keep the copy the next few texts will be cut with
         if not had_model:  # loaded for these texts only: free its 800 MB for the stages after
             _base_model.cache_clear()
         return

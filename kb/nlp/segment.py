@@ -64,15 +64,16 @@ class Segmenter:
     dictionary (pkuseg 0.0.25 keeps it in its ``preprocesser``, a trie over the words).
     """
 
-    def __init__(self, words: Iterable[str] = ()) -> None:
+    def __init__(self, words: Iterable[str] = (), base=None) -> None:
         self.words = sorted(set(words))
+        self._base = base  # a pkuseg model to use instead of the whole one (kb.nlp.lite)
         self._model = None
 
     def cut(self, text: str) -> list[str]:
         if self._model is None:
             import pkuseg
 
-            model = copy.copy(_base_model())
+            model = copy.copy(self._base or _base_model())
             model.preprocesser = pkuseg.Preprocesser(self.words)
             self._model = model
         return self._model.cut(text)
@@ -94,6 +95,9 @@ def _changed_words_regex(words: set[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
 
 
+FEW_TEXTS = 5000
+
+
 def segment_texts(engine: Engine, texts: Iterable[str], words: Iterable[str] | None = None,
                   on_progress: Callable[[int, int], None] | None = None,
                   segmenter: Segmenter | None = None,
@@ -110,7 +114,12 @@ def segment_texts(engine: Engine, texts: Iterable[str], words: Iterable[str] | N
 
     with engine.connect() as conn:
         previous = conn.execute(sa.select(Setting.value).where(Setting.key == DICT_SETTING)).scalar()
-        rows = conn.execute(sa.select(Segment.text_hash, Segment.dict_hash, Segment.tokens)).all()
+        query = sa.select(Segment.text_hash, Segment.dict_hash, Segment.tokens)
+        if len(hashes) <= FEW_TEXTS:  # a new day's texts: look them up rather than read the whole cache
+            rows = [row for chunk in _chunks(sorted(hashes), 500)
+                    for row in conn.execute(query.where(Segment.text_hash.in_(chunk)))]
+        else:
+            rows = conn.execute(query).all()
     previous_hash = (previous or {}).get("hash")
     changed = set(words) ^ set((previous or {}).get("words") or []) if previous_hash else set()
     changed_regex = _changed_words_regex(changed)
