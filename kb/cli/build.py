@@ -21,10 +21,14 @@ from kb.cli.common import db_option
               help="Folder of Jinja2 templates that replace the package's ones.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
               help="Processes that segment new texts (default: every core, or $KB_WORKERS).")
-@click.option("--force", is_flag=True, help="Extract even if nothing changed since the last extraction.")
+@click.option("--force", is_flag=True, help="Extract everything, even if nothing changed since the last extraction.")
+@click.option("--append-limit", type=click.FloatRange(0, 1), default=None, metavar="SHARE",
+              help="New files are appended to the last extraction until they add this share of the messages "
+                   "it read; then everything is extracted again (default 0.02; 0 never appends).")
 @db_option
 def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir: str | None,
-                  templates: str | None, workers: int | None, force: bool, db_url: str) -> None:
+                  templates: str | None, workers: int | None, force: bool, append_limit: float | None,
+                  db_url: str) -> None:
     """Ingest chat logs, extract terms and Q&A, and render the wiki: the whole pipeline in one command.
 
     Each stage prints one line when done. Files that are not chat logs are
@@ -33,6 +37,7 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
     Example: kb build examples/logs --out site
     """
     from kb.cli.common import console, err_console
+    from kb.cli.extract import appended_line
     from kb.cli.wiki import print_report
     from kb.ingest import discover, ingest
     from kb.publish.render import render_wiki
@@ -69,11 +74,13 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
                 status.update(f"extract: {stage} {done}/{total}")
 
             extracted = extract(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,
-                                skip_unchanged=not force)
+                                skip_unchanged=not force, append_limit=append_limit)
         terms = extracted.terms
         if getattr(extracted, "skipped", False):
             console.print(f"2/3 extract: nothing changed since the last extraction, skipped "
                           f"({time.perf_counter() - started:.1f} s)")
+        elif getattr(extracted, "appended", None):
+            console.print(f"2/3 extract: {appended_line(extracted)} ({time.perf_counter() - started:.1f} s)")
         else:
             console.print(f"2/3 extract: {getattr(terms, 'candidates', '?')} candidate terms, "
                           f"{getattr(terms, 'mentions', '?')} mentions, {getattr(terms, 'definitions', '?')} definitions"

@@ -21,14 +21,19 @@ STATUSES = ("candidate", "approved", "rejected", "merged", "all")
               help="Rules folder (default: the repository's rules/).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
               help="Processes that segment new texts (default: every core, or $KB_WORKERS).")
-@click.option("--force", is_flag=True, help="Extract even if nothing changed since the last extraction.")
+@click.option("--force", is_flag=True, help="Extract everything, even if nothing changed since the last extraction.")
+@click.option("--append-limit", type=click.FloatRange(0, 1), default=None, metavar="SHARE",
+              help="New files are appended to the last extraction until they add this share of the messages "
+                   "it read; then everything is extracted again (default 0.02; 0 never appends).")
 @db_option
-def extract_command(rules_dir: str | None, workers: int | None, force: bool, db_url: str) -> None:
+def extract_command(rules_dir: str | None, workers: int | None, force: bool, append_limit: float | None,
+                    db_url: str) -> None:
     """Extract candidate terms, mentions, definitions and Q&A from the ingested messages.
 
     Re-runnable: extraction output is recomputed, curator decisions are never changed.
     Segmentations are cached, so a run after a rule change does not segment again. When
-    nothing it reads changed (files, rules, curated terms), it says so and does nothing.
+    nothing it reads changed (files, rules, curated terms), it says so and does nothing;
+    when only new files came, they are appended (see --append-limit and docs/build.md).
 
     Example: kb extract --rules rules/
     """
@@ -50,11 +55,23 @@ def extract_command(rules_dir: str | None, workers: int | None, force: bool, db_
             progress.update(tasks[stage], completed=done, total=total)
 
         report = extract(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,
-                         skip_unchanged=not force)
+                         skip_unchanged=not force, append_limit=append_limit)
     if report.skipped:
         console.print("kb extract: nothing changed since the last extraction (--force runs it anyway)")
         return
     console.print(summary_table(report))
+    if report.appended:
+        console.print(f"kb extract: {appended_line(report)}")
+
+
+def appended_line(report) -> str:
+    """What appending did, and what it left as the last full extraction left it (kb.extract.append)."""
+    new, terms, qa = report.appended, report.terms, report.qa or {}
+    files = len(new.source_ids)
+    return (f"appended {files} new file{'s' if files != 1 else ''} ({new.messages:,} messages): "
+            f"{terms.mentions:,} mentions, {terms.definitions:,} definitions, Q&A {qa.get('pairs', 0):,} pairs; "
+            f"terms and scores as the last full extraction left them ({new.drift:.1%} more messages since; "
+            f"a full one runs past {new.limit:.0%}, or with --force)")
 
 
 def summary_table(report) -> Table:

@@ -17,11 +17,12 @@ class ExtractReport:
     terms: Any            # kb.extract.run.TermReport (None when skipped)
     qa: dict | None       # what extract_qa returned (None when the Q&A extractor is absent)
     skipped: bool = False  # nothing extraction reads had changed since it last ran (skip_unchanged)
+    appended: Any = None   # kb.extract.append.Plan when only new files were extracted (appended)
 
 
 def extract(engine: Engine, rules_dir: str | None = None,
             on_progress: Callable[[str, int, int], None] | None = None, workers: int | None = None,
-            skip_unchanged: bool = False) -> ExtractReport:
+            skip_unchanged: bool = False, append_limit: float | None = None) -> ExtractReport:
     """Run term extraction, then the Q&A extractor, over every message in the database.
 
     ``on_progress(stage, done, total)`` is called as each stage advances. ``workers``: processes
@@ -29,15 +30,27 @@ def extract(engine: Engine, rules_dir: str | None = None,
 
     Re-runnable: only extraction output changes; curator decisions are never touched.
     With ``skip_unchanged``, nothing runs when no input changed since the last extraction
-    (kb.extract.fingerprint: files ingested, rules, curated terms, code).
+    (kb.extract.fingerprint: files ingested, rules, curated terms, code), and when the only
+    change is new files, they are appended to the last extraction (kb.extract.append) unless
+    the messages appended since the last full extraction would exceed ``append_limit`` of it
+    (default kb.extract.append.APPEND_LIMIT; 0 never appends).
     """
+    from kb.extract import append as ap
     from kb.extract import fingerprint as fp
     from kb.extract.run import extract_terms
 
-    if skip_unchanged and fp.stored(engine) == fp.fingerprint(engine, rules_dir):
-        return ExtractReport(None, None, skipped=True)
+    state = fp.stored_state(engine)
+    if skip_unchanged:
+        if state.get("hash") == fp.fingerprint(engine, rules_dir):
+            return ExtractReport(None, None, skipped=True)
+        new = ap.plan(engine, rules_dir, state, ap.APPEND_LIMIT if append_limit is None else append_limit)
+        if new is not None:
+            report = ap.append(engine, new, rules_dir, on_progress, workers)
+            fp.store(engine, fp.fingerprint(engine, rules_dir),
+                     **ap.state_after(engine, rules_dir, new))
+            return report
     report = _extract(engine, rules_dir, on_progress, workers, extract_terms)
-    fp.store(engine, fp.fingerprint(engine, rules_dir))
+    fp.store(engine, fp.fingerprint(engine, rules_dir), **ap.state_after(engine, rules_dir, None))
     return report
 
 

@@ -6,6 +6,10 @@ and the extraction code itself. The fingerprint is a SHA-1 over all of these, ta
 when an extraction finishes (so it includes what that extraction wrote to ``terms``)
 and kept in the setting ``extract.fingerprint``. ``kb extract`` and ``kb build`` skip
 extraction when the fingerprint is unchanged; ``--force`` runs it anyway.
+
+Beside it the setting keeps what an appending extraction needs (kb.extract.append): the
+fingerprint of everything but the files (``base``), each file's content hash, and how many
+messages the last full extraction read and how many were appended since.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -46,12 +51,29 @@ def _rules_hash(rules_dir: str | Path | None) -> str:
 
 def fingerprint(engine: Engine, rules_dir: str | Path | None = None) -> str:
     """SHA-1 of everything extraction reads: files ingested, rules, curated term state, code."""
+    return _digest(engine, rules_dir, files=True)
+
+
+def base(engine: Engine, rules_dir: str | Path | None = None) -> str:
+    """SHA-1 of everything extraction reads but the files: rules, curated term state, code."""
+    return _digest(engine, rules_dir, files=False)
+
+
+def source_hashes(engine: Engine) -> dict[str, str]:
+    """Each ingested file's key and content hash."""
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.select(Source.key, Source.sha256)).all())
+
+
+def _digest(engine: Engine, rules_dir: str | Path | None, files: bool) -> str:
     digest = hashlib.sha1()
     digest.update(_code_hash().encode())
     digest.update(_rules_hash(rules_dir).encode())
     queries = [
         sa.select(Source.key, Source.sha256).order_by(Source.key),
         sa.select(sa.func.count(Message.id), sa.func.max(Message.id)),
+    ] if files else []
+    queries += [
         sa.select(Term.id, Term.key, Term.canonical, Term.status, Term.merged_into_id, Term.origin, Term.version)
         .order_by(Term.id),
         sa.select(Alias.term_id, Alias.key, Alias.alias, Alias.origin).order_by(Alias.id),
@@ -67,12 +89,19 @@ def fingerprint(engine: Engine, rules_dir: str | Path | None = None) -> str:
 
 def stored(engine: Engine) -> str | None:
     """The fingerprint the last extraction left, if any."""
+    return stored_state(engine).get("hash")
+
+
+def stored_state(engine: Engine) -> dict[str, Any]:
+    """What the last extraction left: ``hash`` and, since appending exists, ``base``, ``sources``
+    (key → content hash), ``messages``, ``full_messages``, ``appended_messages`` and
+    ``appended_files`` (keys); {} before any."""
     with engine.connect() as conn:
         value = conn.execute(sa.select(Setting.value).where(Setting.key == SETTING)).scalar()
-    return (value or {}).get("hash") if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
 
 
-def store(engine: Engine, value: str) -> None:
+def store(engine: Engine, value: str, **state: Any) -> None:
     with engine.begin() as conn:
         conn.execute(sa.delete(Setting.__table__).where(Setting.key == SETTING))
-        conn.execute(sa.insert(Setting.__table__).values(key=SETTING, value={"hash": value}))
+        conn.execute(sa.insert(Setting.__table__).values(key=SETTING, value={"hash": value, **state}))

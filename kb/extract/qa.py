@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import time as _time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -18,17 +19,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kb.extract.append import LINKING_SETTING
 from kb.extract.qa_signals import Msg, Pair, describe, find_questions, learn_aliases, link_day, why_unpaired
 from kb.nlp import parallel
 from kb.rules.qa import QARules, load_qa_rules
 from kb.store.bulk import insert_many
-from kb.store.models import Mention, Message, QAAnswer, QAPair, QATerm, Term, stored_list
+from kb.store.models import Mention, Message, QAAnswer, QAPair, QATerm, Setting, Term, stored_list
 
 ProgressFn = Callable[[int, int], None]
 
 
-def message_terms(conn: sa.Connection) -> dict[int, frozenset[int]]:
-    """message id → ids of the (non-rejected) terms it mentions, merged terms resolved to their target."""
+def message_terms(conn: sa.Connection, source_ids: Collection[int] | None = None) -> dict[int, frozenset[int]]:
+    """message id → ids of the (non-rejected) terms it mentions, merged terms resolved to their target
+    (only the messages of ``source_ids`` when given)."""
     terms = {row.id: (row.status, row.merged_into_id) for row in conn.execute(
         sa.select(Term.id, Term.status, Term.merged_into_id))}
 
@@ -46,21 +49,27 @@ def message_terms(conn: sa.Connection) -> dict[int, frozenset[int]]:
         return None
 
     by_message: dict[int, set[int]] = defaultdict(set)
-    for message_id, term_id in conn.execute(sa.select(Mention.message_id, Mention.term_id)):
+    query = sa.select(Mention.message_id, Mention.term_id)
+    if source_ids is not None:
+        query = query.join(Message, Message.id == Mention.message_id).where(Message.source_id.in_(list(source_ids)))
+    for message_id, term_id in conn.execute(query):
         resolved = resolve(term_id)
         if resolved is not None:
             by_message[message_id].add(resolved)
     return {key: frozenset(value) for key, value in by_message.items()}
 
 
-def load_days(conn: sa.Connection, terms: dict[int, frozenset[int]]) -> dict[tuple[int, str, Any], list[Msg]]:
-    """(source id, group, date) → that day's messages in order."""
+def load_days(conn: sa.Connection, terms: dict[int, frozenset[int]],
+              source_ids: Collection[int] | None = None) -> dict[tuple[int, str, Any], list[Msg]]:
+    """(source id, group, date) → that day's messages in order (of ``source_ids`` only, when given)."""
     m = Message.__table__.c
     # The date only groups (SQLite's Date type would parse every row's), and nine messages in ten
     # mention nobody: the stored JSON is decoded only when it is not an empty list.
     query = sa.select(m.id, m.source_id, m.group, sa.type_coerce(m.date, sa.String).label("date"), m.seq, m.time,
                       m.speaker, m.kind, m.text, m.quoted_speaker, m.quoted_text,
                       sa.type_coerce(m.mentions, sa.String).label("mentions")).order_by(m.source_id, m.seq)
+    if source_ids is not None:
+        query = query.where(m.source_id.in_(list(source_ids)))
     days: dict[tuple[int, str, Any], list[Msg]] = defaultdict(list)
     no_terms: frozenset[int] = frozenset()
     for row in conn.execute(query):
@@ -75,11 +84,15 @@ def load_days(conn: sa.Connection, terms: dict[int, frozenset[int]]) -> dict[tup
 def linking_inputs(engine: Engine) -> tuple[list[list[Msg]], dict[str, float], dict[str, str]]:
     """What link_day needs besides the rules: every day's messages (in source order), the bigram
     weights over all of them, and the groups' learned @name aliases."""
+    ordered, counts, aliases = _linking_inputs(engine)
+    return ordered, counts.weights(), aliases
+
+
+def _linking_inputs(engine: Engine) -> tuple[list[list[Msg]], BigramCounts, dict[str, str]]:
     with engine.connect() as conn:
         days = load_days(conn, message_terms(conn))
-    weights = bigram_weights(days.values())
     ordered = [days[key] for key in sorted(days, key=lambda k: (k[0],))]
-    return ordered, weights, learn_aliases(ordered)
+    return ordered, BigramCounts.of(ordered), learn_aliases(ordered)
 
 
 def explain_unpaired(engine: Engine, message_ids: Collection[int], rules: QARules) -> dict[int, str]:
@@ -96,12 +109,31 @@ def explain_unpaired(engine: Engine, message_ids: Collection[int], rules: QARule
     return reasons
 
 
+@dataclass
+class BigramCounts:
+    """In how many messages each character bigram occurs (``df``), out of ``n`` messages."""
+    df: Counter
+    n: int
+
+    @classmethod
+    def of(cls, days: Iterable[list[Msg]]) -> BigramCounts:
+        messages = [message for day in days for message in day]
+        return cls(Counter(chain.from_iterable(message.grams for message in messages)), len(messages))  # one update: twice as fast
+
+    def add(self, days: Iterable[list[Msg]]) -> None:
+        more = BigramCounts.of(days)
+        self.df.update(more.df)
+        self.n += more.n
+
+    def weights(self, grams: Iterable[str] | None = None) -> dict[str, float]:
+        """Rarity of each bigram (of ``grams``, or all): log(N / document frequency)."""
+        n, df = self.n, self.df
+        return {gram: math.log((n + 1) / (df[gram] + 0.5)) for gram in (df if grams is None else grams)}
+
+
 def bigram_weights(days) -> dict[str, float]:
     """Rarity of each character bigram over all messages: log(N / document frequency)."""
-    messages = [message for day in days for message in day]
-    df = Counter(chain.from_iterable(message.grams for message in messages))  # one update: twice as fast
-    n = len(messages)
-    return {gram: math.log((n + 1) / (count + 0.5)) for gram, count in df.items()}
+    return BigramCounts.of(days).weights()
 
 
 MIN_PARALLEL_DAYS = 64
@@ -131,6 +163,12 @@ def find_pairs(engine: Engine, rules: QARules, on_progress: ProgressFn | None = 
     order are the same as with one.
     """
     ordered, weights, aliases = linking_inputs(engine)
+    return link_days(ordered, rules, weights, aliases, on_progress, workers)
+
+
+def link_days(ordered: list[list[Msg]], rules: QARules, weights: dict[str, float], aliases: dict[str, str],
+              on_progress: ProgressFn | None = None, workers: int | None = None) -> list[Pair]:
+    """The pairs of these days (each a list of messages in order), linked as find_pairs links them."""
     total = len(ordered)
     workers = parallel.worker_count(workers)
     if total < MIN_PARALLEL_DAYS:
@@ -163,9 +201,57 @@ def extract_qa(engine: Engine, rules_dir: str | Path | None = None,
     started = _time.perf_counter()
     rules = load_qa_rules(rules_dir)
     with parallel.paused_gc():
-        pairs = find_pairs(engine, rules, on_progress, workers=workers)
+        ordered, counts, aliases = _linking_inputs(engine)
+        pairs = link_days(ordered, rules, counts.weights(), aliases, on_progress, workers)
+    pair_rows, answer_rows, term_rows = pair_tables(pairs, first_id=1)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(QATerm.__table__))
+        conn.execute(sa.delete(QAAnswer.__table__))
+        conn.execute(sa.delete(QAPair.__table__))
+        _insert(conn, pair_rows, answer_rows, term_rows)
+        store_linking_state(conn, counts, aliases)
+    return _report(pairs, pair_rows, answer_rows, term_rows, started)
+
+
+def append_qa(engine: Engine, source_ids: Collection[int], rules_dir: str | Path | None = None) -> dict[str, Any]:
+    """Link the days of ``source_ids`` (files just ingested) and add their pairs; the pairs of the
+    other days stay as they are (kb.extract.append).
+
+    The bigram rarities are the full extraction's counts plus the new messages' (what a full
+    extraction of all the days would weigh them by); the @name aliases are those the full
+    extraction learned (kb.extract.append.plan checks that they were kept).
+    """
+    started = _time.perf_counter()
+    rules = load_qa_rules(rules_dir)
+    with engine.connect() as conn:
+        state = conn.execute(sa.select(Setting.value).where(Setting.key == LINKING_SETTING)).scalar_one()
+        days = load_days(conn, message_terms(conn, source_ids), source_ids)
+        first_id = (conn.execute(sa.select(sa.func.max(QAPair.id))).scalar() or 0) + 1
+    ordered = [days[key] for key in sorted(days, key=lambda k: (k[0],))]
+    counts = BigramCounts(Counter(state["df"]), state["n"])
+    counts.add(ordered)
+    grams = set(chain.from_iterable(message.grams for day in ordered for message in day))
+    aliases = state["aliases"]
+    pairs = link_days(ordered, rules, counts.weights(grams), aliases, workers=1)
+    pair_rows, answer_rows, term_rows = pair_tables(pairs, first_id)
+    with engine.begin() as conn:
+        _insert(conn, pair_rows, answer_rows, term_rows)
+        store_linking_state(conn, counts, aliases)
+    return _report(pairs, pair_rows, answer_rows, term_rows, started)
+
+
+
+
+def store_linking_state(conn: sa.Connection, counts: BigramCounts, aliases: dict[str, str]) -> None:
+    conn.execute(sa.delete(Setting.__table__).where(Setting.key == LINKING_SETTING))
+    conn.execute(sa.insert(Setting.__table__).values(
+        key=LINKING_SETTING, value={"n": counts.n, "df": dict(sorted(counts.df.items())), "aliases": aliases}))
+
+
+def pair_tables(pairs: list[Pair], first_id: int) -> tuple[list[dict], list[dict], list[dict]]:
+    """Rows of qa_pairs, qa_answers and qa_terms for ``pairs``, numbered from ``first_id``."""
     pair_rows, answer_rows, term_rows = [], [], []
-    for pair_id, pair in enumerate(pairs, start=1):
+    for pair_id, pair in enumerate(pairs, start=first_id):
         pair_rows.append({"id": pair_id, "question_id": pair.question.id, "score": pair.score,
                           "signals": describe(pair)})
         pair_terms = set(pair.question.terms)
@@ -174,15 +260,19 @@ def extract_qa(engine: Engine, rules_dir: str | Path | None = None,
                                 "signals": signals})
             pair_terms |= answer.terms
         term_rows.extend({"pair_id": pair_id, "term_id": term_id} for term_id in sorted(pair_terms))
-    with engine.begin() as conn:
-        conn.execute(sa.delete(QATerm.__table__))
-        conn.execute(sa.delete(QAAnswer.__table__))
-        conn.execute(sa.delete(QAPair.__table__))
-        insert_many(conn, QAPair.__table__, pair_rows)
-        insert_many(conn, QAAnswer.__table__, answer_rows)
-        insert_many(conn, QATerm.__table__, term_rows)
-        if conn.dialect.name == "postgresql" and pair_rows:
-            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('qa_pairs', 'id'), %s)" % len(pair_rows))
+    return pair_rows, answer_rows, term_rows
+
+
+def _insert(conn: sa.Connection, pair_rows: list[dict], answer_rows: list[dict], term_rows: list[dict]) -> None:
+    insert_many(conn, QAPair.__table__, pair_rows)
+    insert_many(conn, QAAnswer.__table__, answer_rows)
+    insert_many(conn, QATerm.__table__, term_rows)
+    if conn.dialect.name == "postgresql" and pair_rows:  # the ids were given: move the sequence past them
+        conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('qa_pairs', 'id'), %s)" % pair_rows[-1]["id"])
+
+
+def _report(pairs: list[Pair], pair_rows: list[dict], answer_rows: list[dict], term_rows: list[dict],
+            started: float) -> dict[str, Any]:
     return {
         "pairs": len(pair_rows),
         "answers": len(answer_rows),

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kb.extract import definitions as defs
-from kb.extract.store import (StoreReport, add_variant_aliases, mention_keys, removed_aliases, replace_output,
-                              upsert_terms)
+from kb.extract.store import (StoreReport, add_output, add_variant_aliases, mention_keys, removed_aliases,
+                              replace_output, upsert_terms)
 from kb.extract.terms import KeyIndex, collect_hits, load_messages, merge, phrase_variants, rule_matches, \
     score_candidates, speaker_keys, statistical_candidates
 from kb.nlp import SegmentStats, parallel, segment_texts, user_dictionary
 from kb.rules.terms import TermRules, load_term_rules
+from kb.store.models import Term
 from kb.store.normalize import term_key
 
 Progress = Callable[[str, int, int], None]
@@ -119,21 +121,63 @@ def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | Non
         mentions = []
         with parallel.started(_scan_span, (messages, docs, KeyIndex(keys)), spans, passes) as results:
             for part in results:
-                mentions.extend({"term_id": term_id, "message_id": message_id, "start": start, "end": end,
-                                 "surface": surface} for term_id, message_id, start, end, surface in part)
-        definition_rows = []
-        for message, match in definition_matches:
-            hit = defs.resolve_term(match.term, keys)
-            if hit:
-                definition_rows.append({"term_id": hit[0], "message_id": message.id, "text": match.sentence[:2000],
-                                        "pattern": match.rule[:128],
-                                        "score": defs.score_definition(match, term_key(match.term) == hit[1])})
+                mentions.extend(_mention_rows(part))
+        definition_rows = _definition_rows(definition_matches, keys)
         replace_output(conn, mentions, definition_rows)
         add_variant_aliases(conn, mentions, removed)
     report.mentions = len(mentions)
     report.definitions = len(definition_rows)
     lap("store")
     return report
+
+
+def append_terms(engine: Engine, source_ids: Collection[int], rules_dir: str | None = None,
+                 on_progress: Progress | None = None, workers: int | None = None) -> TermReport:
+    """Add the mentions and candidate definitions of the messages of ``source_ids`` (files just
+    ingested), for the terms as they are: no statistics, no scores, no new candidates
+    (kb.extract.append)."""
+    rules = load_term_rules(rules_dir)
+    report = TermReport()
+    clock = time.perf_counter()
+    messages = load_messages(engine, rules.stop.question_cues, source_ids)
+    report.messages = len(messages)
+    seg_progress = (lambda done, total: on_progress("segment", done, total)) if on_progress else None
+    segmented, report.segments = segment_texts(engine, [m.text for m in messages], user_dictionary(engine),
+                                               seg_progress, workers=workers)
+    docs = [segmented.get(m.text, []) for m in messages]
+    report.timings["segment"] = round(time.perf_counter() - clock, 2)
+    clock = time.perf_counter()
+    with engine.begin() as conn:
+        report.candidates = conn.execute(sa.select(sa.func.count(Term.id))).scalar() or 0
+        removed = removed_aliases(conn)
+        keys = mention_keys(conn, {})
+        mentions = _mention_rows(_scan_span((messages, docs, KeyIndex(keys)), range(len(messages))))
+        definition_rows = _definition_rows(
+            [(m, match) for m in messages for match in defs.find_definitions(m.text, rules.definitions)], keys)
+        add_output(conn, mentions, definition_rows)
+        add_variant_aliases(conn, mentions, removed)
+    report.stored = StoreReport()
+    report.mentions = len(mentions)
+    report.definitions = len(definition_rows)
+    report.timings["store"] = round(time.perf_counter() - clock, 2)
+    return report
+
+
+def _mention_rows(found: list[tuple[int, int, int, int, str]]) -> list[dict]:
+    return [{"term_id": term_id, "message_id": message_id, "start": start, "end": end, "surface": surface}
+            for term_id, message_id, start, end, surface in found]
+
+
+def _definition_rows(matches: list, keys: dict[str, int]) -> list[dict]:
+    """Rows of ``definitions`` for the (message, DefinitionMatch) pairs whose term is one of ``keys``."""
+    rows = []
+    for message, match in matches:
+        hit = defs.resolve_term(match.term, keys)
+        if hit:
+            rows.append({"term_id": hit[0], "message_id": message.id, "text": match.sentence[:2000],
+                         "pattern": match.rule[:128],
+                         "score": defs.score_definition(match, term_key(match.term) == hit[1])})
+    return rows
 
 
 def _scan_span(shared: tuple, span: range) -> list[tuple[int, int, int, int, str]]:

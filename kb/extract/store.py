@@ -194,6 +194,19 @@ def add_variant_aliases(conn: Connection, mentions: list[dict], removed: Collect
     return len(rows)
 
 
+def add_output(conn: Connection, mentions: list[dict], definitions: list[dict]) -> None:
+    """Add mentions and definitions (of messages that had none), and count the mentions in each term's n_mentions."""
+    insert_many(conn, Mention.__table__, mentions)
+    insert_many(conn, Definition.__table__, definitions)
+    counts: dict[int, int] = {}
+    for row in mentions:
+        counts[row["term_id"]] = counts.get(row["term_id"], 0) + 1
+    table = Term.__table__
+    for chunk in chunks([{"tid": tid, "n": n} for tid, n in sorted(counts.items())]):
+        conn.execute(sa.update(table).where(table.c.id == sa.bindparam("tid"))
+                     .values(n_mentions=table.c.n_mentions + sa.bindparam("n")), chunk)
+
+
 def replace_output(conn: Connection, mentions: list[dict], definitions: list[dict]) -> None:
     """Replace all mentions and definitions, and set each term's n_mentions."""
     conn.execute(sa.delete(Mention.__table__))

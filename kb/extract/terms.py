@@ -17,7 +17,7 @@ import contextlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,10 +77,13 @@ class Candidate:
         return canonical_form(self.surfaces)
 
 
-def load_messages(engine: Engine, question_cues: re.Pattern[str] | None) -> list[Msg]:
-    """Messages whose text can hold terms (kinds text and quote), in id order."""
+def load_messages(engine: Engine, question_cues: re.Pattern[str] | None,
+                  source_ids: Collection[int] | None = None) -> list[Msg]:
+    """Messages whose text can hold terms (kinds text and quote), in id order (of ``source_ids`` only, when given)."""
     query = (sa.select(Message.id, Message.date, Message.speaker_name, Message.speaker, Message.text)
              .where(Message.kind.in_(("text", "quote"))).order_by(Message.id))
+    if source_ids is not None:
+        query = query.where(Message.source_id.in_(list(source_ids)))
     out = []
     with engine.connect() as conn:
         for mid, day, name, speaker, text in conn.execute(query):

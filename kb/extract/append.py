@@ -1,0 +1,101 @@
+"""Appending new days to the last extraction instead of extracting everything again.
+
+A full extraction's statistics are over the whole archive: a term's score depends on its
+frequency, days and speakers everywhere, and the Q&A linker weighs shared words by their rarity
+over all messages, so one new day changes them a little everywhere. Recomputing all of it costs
+the same for one new day as for a hundred.
+
+When the only change since the last extraction is new files (no file changed, no rule, no
+curated term, no code), the new days are *appended* instead: their texts are segmented, the
+terms as they stand are found in them (mentions, variant aliases, candidate definitions), and
+their days are linked into Q&A pairs, with the bigram rarities of all the messages, the new
+ones included (the counts are kept in the setting ``qa.linking``). What stays as the last full
+extraction left it: the list of candidate terms and their scores and signals (a term first used
+in the new days is not a candidate yet), and the pairs of the earlier days.
+
+Appending stops being worth its drift once the appended messages reach ``APPEND_LIMIT`` of
+those the last full extraction read: the next run extracts everything again. ``--force``
+(``skip_unchanged=False``) always does. docs/build.md measures the drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kb.extract import fingerprint as fp
+from kb.store.models import Message, Setting, Source
+
+LINKING_SETTING = "qa.linking"  # kept by kb.extract.qa: the bigram counts and @name aliases of the last linking
+
+APPEND_LIMIT = 0.02  # appended messages, as a share of those the last full extraction read (docs/build.md)
+
+
+@dataclass
+class Plan:
+    """New files to append: their source ids and messages; ``since_full``: the messages appended
+    since the last full extraction, these included, and ``files``: the keys of those files;
+    ``full``: the messages the last full extraction read; ``limit``: the share of them
+    appending may add before everything is extracted again."""
+    source_ids: list[int]
+    messages: int
+    since_full: int
+    full: int
+    files: list[str]
+    limit: float
+
+    @property
+    def drift(self) -> float:
+        return self.since_full / self.full if self.full else 1.0
+
+
+def plan(engine: Engine, rules_dir: str | Path | None, state: dict, limit: float = APPEND_LIMIT) -> Plan | None:
+    """The files to append, or None when everything must be extracted again (see the module)."""
+    if not state.get("sources") or not state.get("full_messages") or "base" not in state:
+        return None  # no full extraction yet, or one by a kb that kept no appending state
+    if fp.base(engine, rules_dir) != state["base"]:
+        return None
+    with engine.connect() as conn:
+        current = {key: (sid, sha) for sid, key, sha in conn.execute(sa.select(Source.id, Source.key, Source.sha256))}
+        old = state["sources"]
+        if any(current.get(key, (None, None))[1] != sha for key, sha in old.items()):
+            return None  # a file changed (or went): its messages are not those extracted
+        new_keys = sorted((key for key in current if key not in old), key=lambda k: current[k][0])
+        new = [current[key][0] for key in new_keys]
+        if not new or conn.execute(sa.select(Setting.key).where(Setting.key == LINKING_SETTING)).first() is None:
+            return None
+        count = sa.select(sa.func.count(Message.id))
+        added = conn.execute(count.where(Message.source_id.in_(new))).scalar() or 0
+        total = conn.execute(count).scalar() or 0
+    if total - added != state.get("messages"):
+        return None  # the old files' messages are not what the last extraction read
+    since_full = state.get("appended_messages", 0) + added
+    if since_full > limit * state["full_messages"]:
+        return None
+    return Plan(new, added, since_full, state["full_messages"], state.get("appended_files", []) + new_keys, limit)
+
+
+def append(engine: Engine, new: Plan, rules_dir: str | Path | None = None, on_progress=None,
+           workers: int | None = None):
+    """Append the planned files: their mentions, definitions and Q&A pairs; returns the ExtractReport."""
+    from kb.extract import ExtractReport
+    from kb.extract.qa import append_qa
+    from kb.extract.run import append_terms
+
+    terms = append_terms(engine, new.source_ids, rules_dir=rules_dir, on_progress=on_progress, workers=workers)
+    qa = append_qa(engine, new.source_ids, rules_dir=rules_dir)
+    return ExtractReport(terms, qa, appended=new)
+
+
+def state_after(engine: Engine, rules_dir: str | Path | None, appended: Plan | None) -> dict:
+    """What to keep beside the fingerprint for the next run to append to, after a full
+    extraction (``appended`` None) or after appending."""
+    with engine.connect() as conn:
+        messages = conn.execute(sa.select(sa.func.count(Message.id))).scalar() or 0
+    return {"base": fp.base(engine, rules_dir), "sources": fp.source_hashes(engine), "messages": messages,
+            "full_messages": appended.full if appended else messages,
+            "appended_messages": appended.since_full if appended else 0,
+            "appended_files": appended.files if appended else []}
