@@ -14,8 +14,13 @@ Steps, on a copy of the corpus logs in a temporary folder (the corpus itself is 
 3. warm extract: ``kb extract`` again, nothing changed (it finds nothing changed and stops);
    then ``kb extract --force``: the whole extraction again from the segmentation cache (what a
    rule change costs);
-4. incremental: the held-out day is copied back and ``kb build`` runs again;
-5. wiki: ``kb wiki`` of the whole database into a new, empty folder;
+4. incremental: the held-out day is copied back and ``kb build`` runs again (it appends the day,
+   kb.extract.append, and makes only the pages the day touches); the same on a copy of the
+   database and site with ``--append-limit 0`` (everything extracted and rendered again), for
+   comparison. Before it, the copy of pkuseg's model a few texts are cut with (kb.nlp.lite) is
+   written if the cache has none (once per machine; not timed);
+5. wiki: ``kb wiki`` of the whole database into a new, empty folder, which is then compared with
+   the incremental build's site (they must be the same files, byte for byte, but the marker);
 6. lookup: ``kb lookup`` of a frequent term.
 
 Usage: python benchmarks/bench_build.py [--logs PATH] [--workers N] [--keep DIR]
@@ -169,14 +174,23 @@ def main() -> None:
         results["warm extract"] = run_stage(kb("extract", "--db", db), env)
         results["re-extract from cache"] = run_stage(kb("extract", "--force", "--db", db), env)
         shutil.copy(held, logs / held.parent.name / held.name)
+        subprocess.run([sys.executable, "-c", "from kb.nlp import lite, segment\n"
+                        "lite.available() or lite.write_cache(segment._base_model())"], check=True, cwd=ROOT)
+        shutil.copy(work / "kb.sqlite", work / "full.sqlite")
+        shutil.copytree(site, work / "site-full")
         results["incremental build (+1 day)"] = run_stage(kb("build", str(logs), "--out", site, "--db", db), env)
+        results["incremental, all again"] = run_stage(kb(
+            "build", str(logs), "--out", str(work / "site-full"), "--db", f"sqlite:///{work / 'full.sqlite'}",
+            "--append-limit", "0"), env)
         results["wiki render"] = run_stage(kb("wiki", "--out", str(work / "site-fresh"), "--db", db))
         results["lookup"] = run_stage(kb("lookup", "备付金", "--db", db))
+        differ = subprocess.run(["diff", "-rq", "-x", ".kb-wiki", site, str(work / "site-fresh")],
+                                capture_output=True, text=True).stdout.splitlines()
         base = results["segmentation floor"]["seconds"]
         print(f"floor: {results['segmentation floor']['texts']:,} distinct texts")
         print(f"{'stage':<28} {'seconds':>8} {'× floor':>8} {'peak memory':>12}")
         for name in ("segmentation floor", "cold build", "warm extract", "re-extract from cache",
-                     "incremental build (+1 day)",
+                     "incremental build (+1 day)", "incremental, all again",
                      "wiki render", "lookup"):
             r = results[name]
             print(f"{name:<28} {r['seconds']:8.2f} {r['seconds'] / base:8.2f} {r['peak_mib']:8.0f} MiB")
@@ -185,6 +199,8 @@ def main() -> None:
               f"{results['warm extract']['seconds'] / cold:.2f}; incremental ≤ 5 s: "
               f"{results['incremental build (+1 day)']['seconds']:.1f}; peak ≤ 2 GiB: "
               f"{max(r['peak_mib'] for r in results.values()):.0f} MiB")
+        print(f"the incremental build's site and a fresh render: {len(differ)} files differ" + "".join(
+            f"\n  {line}" for line in differ[:10]))
         print(f"load {os.getloadavg()[0]:.1f} at end")
         print("--- incremental build output ---")
         print(results["incremental build (+1 day)"]["out"].rstrip())

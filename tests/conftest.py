@@ -19,6 +19,15 @@ PG_URL = os.environ.get("KB_TEST_PG_URL")
 REQUIRE_PG = os.environ.get("KB_REQUIRE_PG") == "1"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_folder(tmp_path_factory):
+    """kb's cache folder (kb.cache) for this test session: tests never read or write the user's."""
+    folder = tmp_path_factory.mktemp("kb-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KB_CACHE_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def pg_server_url():
     """URL of a fresh PostgreSQL database for this test session, dropped at the end."""

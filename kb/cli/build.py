@@ -38,7 +38,7 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
     """
     from kb.cli.common import console, err_console
     from kb.cli.extract import appended_line
-    from kb.cli.wiki import print_report
+    from kb.cli.wiki import print_report, since_last_render
     from kb.ingest import discover, ingest
     from kb.publish.render import render_wiki
     from kb.store import open_db
@@ -88,7 +88,7 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
                           + f" ({time.perf_counter() - started:.1f} s)")
 
     with err_console.status("wiki…", spinner="dots"):
-        wiki = render_wiki(engine, out, templates=templates)
+        wiki = render_wiki(engine, out, templates=templates, **since_last_render(engine, rules_dir))
     console.print("3/3 ", end="")
     print_report(console, wiki)
     if report.rejected:  # as kb ingest: the others are built, and the exit status says not all were

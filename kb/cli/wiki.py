@@ -26,8 +26,21 @@ def wiki_command(out: str, templates: str | None, title: str, db_url: str) -> No
     from kb.publish.render import render_wiki
     from kb.store import open_db
 
-    report = render_wiki(open_db(db_url, create_file=False), out, templates=templates, title=title)
+    engine = open_db(db_url, create_file=False)
+    report = render_wiki(engine, out, templates=templates, title=title, **since_last_render(engine))
     print_report(console, report)
+
+
+def since_last_render(engine, rules_dir: str | None = None) -> dict:
+    """render_wiki's ``version`` and ``appended``: the extraction's fingerprint of the database, and
+    the files appended to it since the version a folder was rendered from (kb.extract.append)."""
+    try:
+        from kb.extract import append, fingerprint
+    except ImportError:  # the wiki without the extractor (or a stand-in for it): every page is made
+        return {}
+    version = fingerprint.fingerprint(engine, rules_dir)
+    return {"version": version,
+            "appended": lambda previous: append.appended_since(engine, previous, rules_dir, current=version)}
 
 
 def print_report(console, report) -> None:
@@ -36,4 +49,7 @@ def print_report(console, report) -> None:
                   f"in {report.seconds['total']:.1f} s")
     console.print(f"open {report.index}", soft_wrap=True)
     if getattr(report, "unchanged", 0) or getattr(report, "removed", 0):  # an earlier build was there
-        console.print(f"pages: {report.written:,} written, {report.unchanged:,} unchanged, {report.removed:,} removed")
+        skipped = getattr(report, "skipped", 0)
+        console.print(f"pages: {report.written:,} written, {report.unchanged:,} unchanged, {report.removed:,} removed"
+                      + (f" ({skipped:,} not made again: only new days were added, which they do not show)"
+                         if skipped else ""))

@@ -20,7 +20,7 @@ those the last full extraction read: the next run extracts everything again. ``-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -39,13 +39,15 @@ class Plan:
     """New files to append: their source ids and messages; ``since_full``: the messages appended
     since the last full extraction, these included, and ``files``: the keys of those files;
     ``full``: the messages the last full extraction read; ``limit``: the share of them
-    appending may add before everything is extracted again."""
+    appending may add before everything is extracted again; ``steps``: the appends since the
+    last full extraction before this one (see appended_since)."""
     source_ids: list[int]
     messages: int
     since_full: int
     full: int
     files: list[str]
     limit: float
+    steps: list[dict] = field(default_factory=list)
 
     @property
     def drift(self) -> float:
@@ -75,7 +77,9 @@ def plan(engine: Engine, rules_dir: str | Path | None, state: dict, limit: float
     since_full = state.get("appended_messages", 0) + added
     if since_full > limit * state["full_messages"]:
         return None
-    return Plan(new, added, since_full, state["full_messages"], state.get("appended_files", []) + new_keys, limit)
+    step = {"from": state["hash"], "files": new_keys}
+    return Plan(new, added, since_full, state["full_messages"], state.get("appended_files", []) + new_keys, limit,
+                [*state.get("steps", []), step])
 
 
 def append(engine: Engine, new: Plan, rules_dir: str | Path | None = None, on_progress=None,
@@ -87,7 +91,30 @@ def append(engine: Engine, new: Plan, rules_dir: str | Path | None = None, on_pr
 
     terms = append_terms(engine, new.source_ids, rules_dir=rules_dir, on_progress=on_progress, workers=workers)
     qa = append_qa(engine, new.source_ids, rules_dir=rules_dir)
+    new.steps[-1]["aliases"] = terms.aliases
     return ExtractReport(terms, qa, appended=new)
+
+
+def appended_since(engine: Engine, version: str | None, rules_dir: str | Path | None = None,
+                   current: str | None = None) -> list[str] | None:
+    """The files appended since the extraction whose fingerprint was ``version``, when nothing else
+    changed since (so what was made from the other files is as it was then); None when that is not
+    known: a full extraction since, a change extraction has not seen yet, or an append that gave
+    terms new names (an alias can link text anywhere). The wiki renders only what the files touch
+    (kb.publish.render). ``current``: the database's fingerprint, if already taken."""
+    state = fp.stored_state(engine)
+    if not version or not state.get("hash") or (current or fp.fingerprint(engine, rules_dir)) != state["hash"]:
+        return None
+    if version == state["hash"]:
+        return []
+    files: list[str] = []
+    for step in reversed(state.get("steps", [])):
+        if step.get("aliases") != 0:
+            return None
+        files = step["files"] + files
+        if step["from"] == version:
+            return files
+    return None
 
 
 def state_after(engine: Engine, rules_dir: str | Path | None, appended: Plan | None) -> dict:
@@ -98,4 +125,4 @@ def state_after(engine: Engine, rules_dir: str | Path | None, appended: Plan | N
     return {"base": fp.base(engine, rules_dir), "sources": fp.source_hashes(engine), "messages": messages,
             "full_messages": appended.full if appended else messages,
             "appended_messages": appended.since_full if appended else 0,
-            "appended_files": appended.files if appended else []}
+            "appended_files": appended.files if appended else [], "steps": appended.steps if appended else []}

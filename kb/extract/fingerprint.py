@@ -15,7 +15,6 @@ messages the last full extraction read and how many were appended since.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +79,8 @@ def _digest(engine: Engine, rules_dir: str | Path | None, files: bool) -> str:
         sa.select(sa.func.count(Decision.id), sa.func.max(Decision.id)),
     ]
     with engine.connect() as conn:
-        for query in queries:
-            for row in conn.execute(query):
-                digest.update(json.dumps(list(row), ensure_ascii=False, default=str).encode())
+        for query in queries:  # one repr of all rows: ids, strings, numbers and None print unambiguously
+            digest.update(repr([tuple(row) for row in conn.execute(query)]).encode())
             digest.update(b"\x00")
     return digest.hexdigest()
 

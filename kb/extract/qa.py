@@ -228,7 +228,7 @@ def append_qa(engine: Engine, source_ids: Collection[int], rules_dir: str | Path
         days = load_days(conn, message_terms(conn, source_ids), source_ids)
         first_id = (conn.execute(sa.select(sa.func.max(QAPair.id))).scalar() or 0) + 1
     ordered = [days[key] for key in sorted(days, key=lambda k: (k[0],))]
-    counts = BigramCounts(Counter(state["df"]), state["n"])
+    counts = stored_counts(state)
     counts.add(ordered)
     grams = set(chain.from_iterable(message.grams for day in ordered for message in day))
     aliases = state["aliases"]
@@ -243,9 +243,18 @@ def append_qa(engine: Engine, source_ids: Collection[int], rules_dir: str | Path
 
 
 def store_linking_state(conn: sa.Connection, counts: BigramCounts, aliases: dict[str, str]) -> None:
+    """Keep the bigram counts (as one text, "bigram TAB count" a line: a JSON object of 250,000 keys
+    costs half a second to write) and the aliases, for append_qa."""
     conn.execute(sa.delete(Setting.__table__).where(Setting.key == LINKING_SETTING))
+    df = "\n".join(f"{gram}\t{count}" for gram, count in sorted(counts.df.items()))
     conn.execute(sa.insert(Setting.__table__).values(
-        key=LINKING_SETTING, value={"n": counts.n, "df": dict(sorted(counts.df.items())), "aliases": aliases}))
+        key=LINKING_SETTING, value={"n": counts.n, "df": df, "aliases": aliases}))
+
+
+def stored_counts(state: dict) -> BigramCounts:
+    """The BigramCounts store_linking_state kept."""
+    parts = state["df"].replace("\t", "\n").split("\n") if state["df"] else []  # gram, count, gram, count, …
+    return BigramCounts(Counter(dict(zip(parts[0::2], map(int, parts[1::2])))), state["n"])
 
 
 def pair_tables(pairs: list[Pair], first_id: int) -> tuple[list[dict], list[dict], list[dict]]:

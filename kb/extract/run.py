@@ -32,6 +32,7 @@ class TermReport:
     stored: StoreReport | None = None
     mentions: int = 0
     definitions: int = 0
+    aliases: int | None = None  # aliases an appending run added (kb.extract.append)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -155,7 +156,7 @@ def append_terms(engine: Engine, source_ids: Collection[int], rules_dir: str | N
         definition_rows = _definition_rows(
             [(m, match) for m in messages for match in defs.find_definitions(m.text, rules.definitions)], keys)
         add_output(conn, mentions, definition_rows)
-        add_variant_aliases(conn, mentions, removed)
+        report.aliases = add_variant_aliases(conn, mentions, removed)
     report.stored = StoreReport()
     report.mentions = len(mentions)
     report.definitions = len(definition_rows)

@@ -24,23 +24,18 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from kb.cache import cache_root
+
 FORMAT = 1          # of the files below; a new format is written under a new name
 MAX_TEXTS = 1000    # more texts than this: loading the whole model is about as fast
 WORD_MIN, WORD_MAX = 2, 6  # pkuseg's config.wordMin and wordMax: the word features' lengths
 NO_WORD = "**noWord"
-
-
-def cache_root() -> Path:
-    if os.environ.get("KB_CACHE_DIR"):
-        return Path(os.environ["KB_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb"
 
 
 def _model_dir() -> Path:

@@ -163,19 +163,39 @@ def page_makers(data: Data, title: str = "Payment knowledge base") -> list[Calla
     When the database has stored mentions, the functions are independent of each other and may run
     in any order or in separate processes (kb.publish.render does so on several cores).
     """
-    site = Site(data)
+    return [planned.make for planned in page_plan(data, title)]
+
+
+@dataclass
+class Planned:
+    """A page to make: what it shows (``kind`` "day" with a source id, "term" with a term id, or
+    "other"), its path, and the function that builds it."""
+    kind: str
+    id: int | None
+    path: str | None
+    make: Callable[[], Page]
+
+
+def page_plan(data: Data, title: str = "Payment knowledge base", site: Site | None = None) -> list[Planned]:
+    """page_makers, each with what its page is of (kb.publish.render skips pages nothing touched)."""
+    site = site or Site(data)
     common = {"site_title": title}
     categories = sorted({t.category for t in data.terms if t.category})
+
+    def other(make: Callable[[], Page]) -> Planned:
+        return Planned("other", None, None, make)
+
     return [
-        *(partial(day_page, site, source, common) for source in data.sources),
-        partial(days_index_page, site, common),
-        *(partial(term_page, site, term, common) for term in data.terms),
-        partial(home_page, site, common),
-        partial(az_page, site, common),
-        *(partial(_qa_page, site, common, number) for number in range(1, qa_page_count(site) + 1)),
-        *(partial(category_page, site, category, common) for category in categories),
-        partial(reading_page, site, None, common),
-        *(partial(reading_page, site, category, common) for category in categories),
+        *(Planned("day", source.id, site.day_urls[source.id], partial(day_page, site, source, common))
+          for source in data.sources),
+        other(partial(days_index_page, site, common)),
+        *(Planned("term", term.id, term_url(term.id), partial(term_page, site, term, common)) for term in data.terms),
+        other(partial(home_page, site, common)),
+        other(partial(az_page, site, common)),
+        *(other(partial(_qa_page, site, common, number)) for number in range(1, qa_page_count(site) + 1)),
+        *(other(partial(category_page, site, category, common)) for category in categories),
+        other(partial(reading_page, site, None, common)),
+        *(other(partial(reading_page, site, category, common)) for category in categories),
     ]
 
 

@@ -8,6 +8,7 @@ it is replaced, so a mistyped ``--out ~`` cannot wipe anything.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -18,17 +19,20 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kb.errors import KbError
 from kb.publish import context as ctx
 from kb.publish import data as data_module
 from kb.publish.sitefiles import Changes, managed_files, remove_stale, write_if_changed
+from kb.store.models import Definition, Message, Source
 
 MARKER = ".kb-wiki"
 MANAGED = ("terms", "day", "categories", "reading", "assets", "index.html", "az.html", "qa.html", "days.html",
            "qa-*.html")
 ASSETS = ("style.css", "search.js")
+OTHER_COST = 150
 
 
 @dataclass
@@ -41,6 +45,7 @@ class WikiReport:
     written: int = 0     # files written: new, or their content changed
     unchanged: int = 0   # files an earlier render wrote with the same bytes: left alone
     removed: int = 0     # files of an earlier render that this one no longer makes
+    skipped: int = 0     # pages not made again: nothing they show changed (render_wiki's ``appended``)
 
     @property
     def index(self) -> Path:
@@ -62,33 +67,154 @@ def environment(templates: str | Path | None = None) -> jinja2.Environment:
 
 def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = None,
                 title: str = "Payment knowledge base",
-                on_page: Callable[[int], None] | None = None) -> WikiReport:
-    """Render the whole wiki of the database into the folder ``out``; returns what was written."""
+                on_page: Callable[[int], None] | None = None, version: str | None = None,
+                appended: Callable[[str], list[str] | None] | None = None) -> WikiReport:
+    """Render the whole wiki of the database into the folder ``out``; returns what was written.
+
+    ``version`` names the database's content (the extraction's fingerprint, kb.extract); it is
+    kept in the folder's marker file. When the folder was rendered before, by this code with the
+    same templates and title, and ``appended(that version)`` names the files appended to the
+    database since (nothing else changed), only the pages those files can change are made: their
+    day pages, the pages of the terms their messages mention, define or are asked about (and of
+    the terms a changed definition links), and the indexes; every other page is left as it is,
+    as a full render would leave it (tests/publish/test_render_appended.py compares the two).
+    """
     started = time.perf_counter()
     env = environment(templates)
-    out = prepare(Path(out))
+    out = Path(out).expanduser()
+    key = render_key(templates, title)
+    previous = read_state(out)
+    files = None
+    if appended is not None and version and previous.get("render") == key and previous.get("version"):
+        files = appended(previous["version"])
+    out = prepare(out)
     changes = Changes(before=managed_files(out, MANAGED))
     report = WikiReport(out)
-    data = data_module.load(engine)
+    touched: dict[str, set] | None = None
+
+    def focus(partial: data_module.Data) -> tuple[set[int], set[int]]:
+        nonlocal touched
+        site = ctx.Site(partial)
+        touched = _touched(engine, partial, site, files)
+
+        def missing(path: str) -> bool:  # a page of the folder deleted since: made again
+            return os.path.normpath(os.path.join(out, path)) not in changes.before
+        touched["day"] |= {s.id for s in partial.sources if missing(site.day_urls[s.id])}
+        touched["term"] |= {t.id for t in partial.terms if missing(ctx.term_url(t.id))}
+        return touched["day"], touched["term"]
+
+    data = data_module.load(engine, focus=focus if files is not None else None)
     report.seconds["load"] = time.perf_counter() - started
     report.terms, report.days = len(data.terms), len(data.sources)
-    makers = ctx.page_makers(data, title=title)
-    workers = _workers(len(makers)) if data.spans is not None else 1  # else pages depend on earlier ones
+    plan = ctx.page_plan(data, title=title)
+    makers = [planned.make for planned in plan]
+    indexes: range | list[int] = range(len(plan))
+    if touched is not None:
+        indexes = []
+        for index, planned in enumerate(plan):
+            if planned.id in touched[planned.kind]:
+                indexes.append(index)
+            else:  # nothing it shows changed: left as the last render wrote it
+                changes.unchanged.add(os.path.normpath(os.path.join(out, planned.path)))
+        report.skipped = len(plan) - len(indexes)
+    # an index page (Q&A, reading list, …) costs about as much as 150 term or day pages
+    cost = sum(1 if plan[i].kind != "other" else OTHER_COST for i in indexes)
+    workers = _workers(cost) if data.spans is not None else 1  # else pages depend on earlier ones
     if workers > 1:
-        for written, unchanged, count in _render_in_processes(env, out, makers, workers):
+        for written, unchanged, count in _render_in_processes(env, out, makers, workers, indexes):
             changes.written |= written
             changes.unchanged |= unchanged
             report.pages += count
             if on_page is not None:
                 on_page(report.pages)
     else:
-        report.pages = _render_pages(env, out, makers, range(len(makers)), changes, on_page)
+        report.pages = _render_pages(env, out, makers, indexes, changes, on_page)
+    report.pages += report.skipped
     report.seconds["pages"] = time.perf_counter() - started - report.seconds["load"]
     write_assets(out, data, changes)
     remove_stale(out, changes)
+    write_state(out, {"version": version, "render": key})
     report.written, report.unchanged, report.removed = len(changes.written), len(changes.unchanged), len(changes.removed)
     report.seconds["total"] = time.perf_counter() - started
     return report
+
+
+def _touched(engine: Engine, data: data_module.Data, site: ctx.Site, files: list[str]) -> dict[str, set]:
+    """The day pages and term pages the appended ``files`` can change: {"day": source ids, "term":
+    term ids, "other": {None}} (every other page is always made). ``data`` needs no messages."""
+    sources: set[int] = set()
+    messages: set[int] = set()
+    if files:
+        with engine.connect() as conn:
+            sources = set(conn.execute(sa.select(Source.id).where(Source.key.in_(files))).scalars())
+            messages = set(conn.execute(sa.select(Message.id).where(Message.source_id.in_(sorted(sources)))).scalars())
+    terms: set[int] = set()
+    for mid in messages:
+        terms.update(term_id for _start, _end, term_id in data.spans.get(mid, ()))  # examples, days, mentions
+    for pair in data.qa.values():
+        if pair.question_id in messages:
+            terms.update(pair.term_ids)  # the pairs a term page shows
+    for term in data.terms:
+        shown = [d for d in term.candidate_definitions if d["message_id"] in messages]
+        if not shown:
+            continue
+        terms.add(term.id)  # the candidate definitions it shows
+        if term.definition or term.candidate_definitions[0]["message_id"] not in messages:
+            continue  # its best definition, and so the terms it links as related, did not change
+        # the terms its best definition mentioned before and mentions now show it among their related terms
+        before = _best_before(engine, term.id, messages)
+        terms.update(hit.term_id for hit in site.matcher.find(before or ""))
+        terms.update(site.uses.get(term.id, ()))
+    return {"day": sources, "term": terms, "other": {None}}
+
+
+def _best_before(engine: Engine, term_id: int, messages: set[int]) -> str | None:
+    """The best candidate definition of a term among those not in ``messages`` (data.load's order)."""
+    query = (sa.select(Definition.text, Definition.message_id).where(Definition.term_id == term_id)
+             .order_by(Definition.score.desc(), Definition.id))
+    with engine.connect() as conn:
+        for text, message_id in conn.execute(query):
+            if message_id not in messages:
+                return text
+    return None
+
+
+MARKER_TEXT = "written by kb wiki; its pages are replaced on the next run\n"
+
+
+def read_state(out: Path) -> dict:
+    """What the folder was last rendered from ({"version", "render"}): the marker's second line,
+    written when a render is done (prepare() writes the first line alone)."""
+    try:
+        lines = (out / MARKER).read_text(encoding="utf-8").splitlines()
+        value = json.loads(lines[1]) if len(lines) > 1 else {}
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def write_state(out: Path, state: dict) -> None:
+    (out / MARKER).write_text(MARKER_TEXT + json.dumps(state, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def render_key(templates: str | Path | None, title: str) -> str:
+    """SHA-1 of what pages are made with besides the database: this package's code and templates,
+    the code it uses from the rest of kb, a --templates folder's files, the title, and the versions
+    of the libraries that write the HTML."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha1(title.encode("utf-8"))
+    for library in ("jinja2", "markupsafe", "pypinyin"):
+        digest.update(f"{library} {version(library)}".encode())
+    package = Path(__file__).resolve().parent
+    kb_root = package.parent
+    files = [kb_root / "privacy.py", kb_root / "store" / "normalize.py"]
+    for folder in [package] + ([Path(templates)] if templates is not None else []):
+        files += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".pyc")
+    for path in files:
+        digest.update(str(path).encode("utf-8"))
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _render_pages(env: jinja2.Environment, out: Path, makers: list, indexes: range | list[int], changes: Changes,
@@ -124,16 +250,18 @@ _SHARED: tuple | None = None  # what forked render workers inherit: (env, out, m
 
 
 def _render_share(share: int) -> tuple[set[str], set[str], int]:
-    env, out, makers, workers = _SHARED
+    env, out, makers, workers, indexes = _SHARED
     changes = Changes()
-    count = _render_pages(env, out, makers, range(share, len(makers), workers), changes)
+    count = _render_pages(env, out, makers, indexes[share::workers], changes)
     return changes.written, changes.unchanged, count
 
 
-def _render_in_processes(env: jinja2.Environment, out: Path, makers: list, workers: int):
-    """Render every page in forked processes, each taking every n-th page (they inherit the loaded data)."""
+def _render_in_processes(env: jinja2.Environment, out: Path, makers: list, workers: int,
+                         indexes: range | list[int] | None = None):
+    """Render the pages (of ``indexes``, default all) in forked processes, each taking every n-th
+    (they inherit the loaded data)."""
     global _SHARED
-    _SHARED = (env, out, makers, workers)
+    _SHARED = (env, out, makers, workers, indexes if indexes is not None else range(len(makers)))
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap_unordered(_render_share, range(workers))
@@ -162,7 +290,7 @@ def prepare(out: Path) -> Path:
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
         raise KbError(f"{out}: folder is not empty and was not written by kb wiki; choose an empty or new folder")
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("written by kb wiki; its pages are replaced on the next run\n", encoding="utf-8")
+    (out / MARKER).write_text(MARKER_TEXT, encoding="utf-8")  # the state line follows when the render is done
     return out.resolve()
 
 

@@ -62,12 +62,15 @@ class Problems:
             raise RulesError(self.items)
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: the same data, ten times faster
+
+
 def load_yaml(path: Path, problems: Problems) -> Any:
     """Parse one YAML file; a syntax error becomes a problem with its line, and None is returned."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-        problems.lines[str(path)] = line_index(yaml.compose(text, Loader=yaml.SafeLoader))
+        data = yaml.load(text, Loader=_LOADER)
+        problems.lines[str(path)] = line_index(yaml.compose(text, Loader=_LOADER))
         return data
     except OSError as exc:
         problems.add(path, None, f"cannot read: {exc.strerror or exc}")

@@ -11,12 +11,15 @@ rule's name, and reported together as one RulesError before anything runs.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kb.cache import cache_root
 from kb.rules import DEFAULT_RULES_DIR, Problems, load_yaml
 from kb.rules.literals import required_strings
 
@@ -214,6 +217,8 @@ def _token_patterns(path: Path, problems: Problems, name: str, value: Any) -> tu
     if not isinstance(value, list) or not value or not all(isinstance(p, list) and p for p in value):
         problems.add(path, name, "'pattern' must be a list of token dicts (or a list of such lists)")
         return ()
+    if _checked_before(value):  # importing spaCy to check them again would cost a second
+        return tuple(tuple(pattern) for pattern in value)
     from spacy.matcher import Matcher
     from spacy.vocab import Vocab
 
@@ -227,7 +232,45 @@ def _token_patterns(path: Path, problems: Problems, name: str, value: Any) -> tu
             problems.add(path, name, f"token pattern {index} is not a valid spaCy Matcher pattern: {message}")
             continue
         ok.append(tuple(pattern))
+    if len(ok) == len(value):
+        _record_checked(value)
     return tuple(ok)
+
+
+CHECKED = "token-patterns-checked.txt"  # in kb.cache.cache_root(): one hash per line
+
+
+def _pattern_hash(patterns: list) -> str | None:
+    """SHA-1 of the patterns and of the installed spaCy's version (its schema decides), None if not JSON."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        spacy_version = version("spacy")
+        text = json.dumps(patterns, sort_keys=True, ensure_ascii=False)
+    except (PackageNotFoundError, TypeError, ValueError):
+        return None
+    return hashlib.sha1(f"{spacy_version}\n{text}".encode()).hexdigest()
+
+
+def _checked_before(patterns: list) -> bool:
+    """Whether spaCy found exactly these patterns valid before (kept in the user's cache folder)."""
+    digest = _pattern_hash(patterns)
+    try:
+        return digest is not None and digest in (cache_root() / CHECKED).read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _record_checked(patterns: list) -> None:
+    digest = _pattern_hash(patterns)
+    if digest is None:
+        return
+    try:
+        cache_root().mkdir(parents=True, exist_ok=True)
+        with open(cache_root() / CHECKED, "a", encoding="ascii") as file:
+            file.write(digest + "\n")
+    except OSError:
+        pass  # not kept: the next run checks them again
 
 
 # ---------------------------------------------------------------- files

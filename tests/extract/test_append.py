@@ -13,7 +13,7 @@ from kb.cli import main
 from kb.extract import append as ap
 from kb.extract import extract
 from kb.extract.fingerprint import fingerprint, stored, stored_state
-from kb.extract.qa import BigramCounts, linking_inputs, link_days, load_days, message_terms
+from kb.extract.qa import link_days, linking_inputs, load_days, message_terms, stored_counts
 from kb.ingest import discover, ingest
 from kb.rules import DEFAULT_RULES_DIR
 from kb.rules.qa import load_qa_rules
@@ -113,7 +113,7 @@ def test_appended_days_are_linked_with_the_rarity_of_all_messages(built):
             sa.select(QAPair.question_id, QAPair.score).join(Message, Message.id == QAPair.question_id)
             .where(Message.source_id == source[0]).order_by(QAPair.id))]
     assert state["n"] == sum(len(day) for day in _days)  # the counts kept are those of all messages
-    assert BigramCounts(state["df"], state["n"]).weights() == pytest.approx(weights)
+    assert stored_counts(state).weights() == pytest.approx(weights)
     expected = link_days(new_days, load_qa_rules(rules), weights, state["aliases"], workers=1)
     assert stored_pairs == [(p.question.id, p.score) for p in expected] and stored_pairs
 

@@ -1,0 +1,142 @@
+"""After files were appended, the wiki makes only the pages they can change, and the site is byte for
+byte the one a full render makes (kb.publish.render, kb.extract.append)."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from kb.cli import main
+from kb.cli.wiki import since_last_render
+from kb.extract import extract
+from kb.ingest import discover, ingest
+from kb.publish.render import render_wiki
+from kb.rules import DEFAULT_RULES_DIR
+from kb.store import open_db
+from kb.store.models import Term
+
+ROOT = Path(__file__).resolve().parents[2]
+# a new day: a question and its answer about known terms, and a definition of one (清算) that names
+# another (结算), so the related terms of both change
+NEW_DAY = """---
+layout:     source
+title:      "2024-03-08-WeChat"
+date:       2024-03-08 12:00:00
+author:     "PaymentGroup"
+tag:		  [chat]
+---
+> 10:00:00  小林-蓝海支付-产品-上海  
+   
+小额支付系统和大额支付系统有什么区别？  
+   
+> 10:02:00  老周-星河银行-架构师  
+   
+小额支付系统7x24小时运行，大额支付系统只在工作日开放，单笔金额也不同。  
+   
+> 10:05:00  Mia-北辰金服-PM  
+   
+清算是指在结算之前把各方的应收应付算清楚并轧差的过程。  
+   
+"""
+
+
+def same_files(a: Path, b: Path) -> list[str]:
+    """Paths (relative) that differ between two folders, or are only in one."""
+    files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file()}
+    files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file()}
+    return sorted(str(p) for p in files_a ^ files_b) + sorted(
+        str(p) for p in files_a & files_b if not filecmp.cmp(a / p, b / p, shallow=False))
+
+
+@pytest.fixture
+def built(db_url, tmp_path):
+    """The examples extracted and rendered (site ``site``); a new day beside them, not ingested yet."""
+    rules = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
+    logs = tmp_path / "logs"
+    shutil.copytree(ROOT / "examples" / "logs", logs)
+    engine = open_db(db_url)
+    ingest(engine, discover([logs]))
+    extract(engine, rules_dir=str(rules), skip_unchanged=True)
+    site = tmp_path / "site"
+    first = render_wiki(engine, site, **since_last_render(engine, str(rules)))
+    assert first.skipped == 0
+    yield engine, rules, logs, site
+    engine.dispose()
+
+
+def append_the_day(engine, rules, logs):
+    (logs / "paydemo" / "2024-03-08-chat.markdown").write_text(NEW_DAY, encoding="utf-8")
+    ingest(engine, discover([logs]))
+    report = extract(engine, rules_dir=str(rules), skip_unchanged=True, append_limit=1.0)
+    assert report.appended is not None and report.terms.definitions >= 1 and report.qa["pairs"] >= 1
+    return report
+
+
+def test_after_appending_only_touched_pages_are_made_and_the_site_is_that_of_a_full_render(built, tmp_path):
+    engine, rules, logs, site = built
+    append_the_day(engine, rules, logs)
+    again = render_wiki(engine, site, **since_last_render(engine, str(rules)))
+    full = render_wiki(engine, tmp_path / "full", **since_last_render(engine, str(rules)))
+    assert full.skipped == 0 and again.pages == full.pages
+    assert 0 < again.skipped < again.pages and again.written > 0
+    assert same_files(site, tmp_path / "full") == []
+    # the new day's page, and the pages of the terms it mentions and defines, were made again
+    assert (site / "day" / "paydemo" / "2024-03-08.html").is_file()
+    with engine.connect() as conn:
+        defined = conn.execute(sa.select(Term.id).where(Term.key == "清算")).scalar_one()
+    assert "轧差的过程" in (site / "terms" / f"{defined}.html").read_text(encoding="utf-8")
+
+
+def test_nothing_changed_makes_only_the_indexes(built):
+    engine, rules, logs, site = built
+    again = render_wiki(engine, site, **since_last_render(engine, str(rules)))
+    day_and_term_pages = len(list(site.glob("day/*/*.html"))) + len(list(site.glob("terms/*.html")))
+    assert again.written == 0 and again.skipped == day_and_term_pages > 0
+
+
+def test_a_change_not_appended_makes_every_page(built, tmp_path):
+    engine, rules, logs, site = built
+    append_the_day(engine, rules, logs)
+    with engine.begin() as conn:  # a curator's decision extraction has not seen yet
+        conn.execute(sa.update(Term).where(Term.key == "清算").values(status="approved"))
+    again = render_wiki(engine, site, **since_last_render(engine, str(rules)))
+    assert again.skipped == 0
+    assert same_files(site, (render_wiki(engine, tmp_path / "full").out)) == [".kb-wiki"]  # only its version differs
+
+
+def test_other_templates_or_title_make_every_page(built):
+    engine, rules, logs, site = built
+    append_the_day(engine, rules, logs)
+    assert render_wiki(engine, site, title="Another title", **since_last_render(engine, str(rules))).skipped == 0
+
+
+def test_without_a_version_every_page_is_made(built):
+    engine, rules, logs, site = built
+    append_the_day(engine, rules, logs)
+    assert render_wiki(engine, site).skipped == 0  # the library call without the extraction's version
+    assert render_wiki(engine, site, **since_last_render(engine, str(rules))).skipped == 0  # none was kept
+
+
+def test_a_page_deleted_by_hand_is_made_again(built):
+    engine, rules, logs, site = built
+    append_the_day(engine, rules, logs)
+    day = site / "day" / "paydemo" / "2024-03-04.html"
+    kept = day.read_text(encoding="utf-8")
+    day.unlink()
+    again = render_wiki(engine, site, **since_last_render(engine, str(rules)))
+    assert again.skipped > 0 and day.read_text(encoding="utf-8") == kept
+
+
+def test_kb_build_twice_says_pages_were_not_made_again(built, db_url, tmp_path):
+    engine, rules, logs, site = built
+    (logs / "paydemo" / "2024-03-08-chat.markdown").write_text(NEW_DAY, encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(logs), "--out", str(site), "--rules", str(rules), "--db", db_url,
+                                       "--append-limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert "appended 1 new file" in result.output and "not made again" in result.output
