@@ -152,8 +152,10 @@ def load(engine: Engine, messages: bool = True, save_pinyin: bool = True,
             loaded = _load_messages(connection, _needed_messages(by_id, qa))
             spans = None
         _attach_pinyin(session, terms, save_pinyin)
-        if save_pinyin:
-            _save_char_readings(session, terms, loaded)
+        if save_pinyin:  # (a focused render leaves the new messages' characters to kb lookup, which
+            # learns a character it has no reading of when a query has it: importing pypinyin for a
+            # day's few new characters would cost a render a fifth of its time)
+            _save_char_readings(session, terms, {} if spans is not None and focus is not None else loaded)
     by_source: dict[int, list[int]] = defaultdict(list)
     for message in loaded.values():
         by_source[message.source_id].append(message.id)
