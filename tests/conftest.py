@@ -28,6 +28,19 @@ def cache_folder(tmp_path_factory):
         yield folder
 
 
+@pytest.fixture
+def workspace(tmp_path) -> tuple[Path, Path]:
+    """(rules, logs): copies of the repository's rules/ and examples/logs in tmp_path, for tests that change them."""
+    import shutil
+
+    from kb.rules import DEFAULT_RULES_DIR
+
+    rules, logs = tmp_path / "rules", tmp_path / "logs"
+    shutil.copytree(DEFAULT_RULES_DIR, rules)
+    shutil.copytree(EXAMPLES / "logs", logs)
+    return rules, logs
+
+
 @pytest.fixture(scope="session")
 def pg_server_url():
     """URL of a fresh PostgreSQL database for this test session, dropped at the end."""

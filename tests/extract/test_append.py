@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,22 +14,17 @@ from kb.extract import extract
 from kb.extract.fingerprint import fingerprint, stored, stored_state
 from kb.extract.qa import link_days, linking_inputs, load_days, message_terms, stored_counts
 from kb.ingest import discover, ingest
-from kb.rules import DEFAULT_RULES_DIR
 from kb.rules.qa import load_qa_rules
 from kb.store import open_db
 from kb.store.models import Definition, Mention, Message, QAAnswer, QAPair, Setting, Source, Term
 
-ROOT = Path(__file__).resolve().parents[2]
 HELD = "paydemo/2024-03-05-chat.markdown"  # 12 of the examples' 37 messages
 
 
 @pytest.fixture
-def built(db_url, tmp_path):
+def built(db_url, tmp_path, workspace):
     """The examples without one day, ingested and extracted in full; the held day beside them."""
-    rules = tmp_path / "rules"
-    shutil.copytree(DEFAULT_RULES_DIR, rules)
-    logs = tmp_path / "logs"
-    shutil.copytree(ROOT / "examples" / "logs", logs)
+    rules, logs = workspace
     held = tmp_path / "held.markdown"
     shutil.move(logs / HELD, held)
     engine = open_db(db_url)

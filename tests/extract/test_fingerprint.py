@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,19 +12,13 @@ from kb.cli import main
 from kb.extract import extract
 from kb.extract.fingerprint import fingerprint, stored
 from kb.ingest import discover, ingest
-from kb.rules import DEFAULT_RULES_DIR
 from kb.store import open_db
 from kb.store.models import Term
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
-def setup(sqlite_url, tmp_path):
-    rules = tmp_path / "rules"
-    shutil.copytree(DEFAULT_RULES_DIR, rules)
-    logs = tmp_path / "logs"
-    shutil.copytree(ROOT / "examples" / "logs", logs)
+def setup(sqlite_url, tmp_path, workspace):
+    rules, logs = workspace
     held = sorted((logs / "paydemo").iterdir())[-1]
     held_copy = tmp_path / held.name
     shutil.move(held, held_copy)

@@ -4,7 +4,6 @@ byte the one a full render makes (kb.publish.render, kb.extract.append)."""
 from __future__ import annotations
 
 import filecmp
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,11 +15,9 @@ from kb.cli.wiki import since_last_render
 from kb.extract import extract
 from kb.ingest import discover, ingest
 from kb.publish.render import render_wiki
-from kb.rules import DEFAULT_RULES_DIR
 from kb.store import open_db
 from kb.store.models import Term
 
-ROOT = Path(__file__).resolve().parents[2]
 # a new day: a question and its answer about known terms, and a definition of one (清算) that names
 # another (结算), so the related terms of both change
 NEW_DAY = """---
@@ -54,12 +51,9 @@ def same_files(a: Path, b: Path) -> list[str]:
 
 
 @pytest.fixture
-def built(db_url, tmp_path):
+def built(db_url, tmp_path, workspace):
     """The examples extracted and rendered (site ``site``); a new day beside them, not ingested yet."""
-    rules = tmp_path / "rules"
-    shutil.copytree(DEFAULT_RULES_DIR, rules)
-    logs = tmp_path / "logs"
-    shutil.copytree(ROOT / "examples" / "logs", logs)
+    rules, logs = workspace
     engine = open_db(db_url)
     ingest(engine, discover([logs]))
     extract(engine, rules_dir=str(rules), skip_unchanged=True)
