@@ -8,10 +8,16 @@ copy of pkuseg's model, kb.rules' record of the token patterns spaCy has checked
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 
 def cache_root() -> Path:
     if os.environ.get("KB_CACHE_DIR"):
         return Path(os.environ["KB_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kb"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "kb"
+    try:
+        return Path.home() / ".cache" / "kb"
+    except RuntimeError:  # no home directory to be found: a folder of the system's temporary one
+        return Path(tempfile.gettempdir()) / f"kb-cache-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
