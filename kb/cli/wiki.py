@@ -32,13 +32,14 @@ def wiki_command(out: str, templates: str | None, title: str, db_url: str) -> No
 
 
 def since_last_render(engine, rules_dir: str | None = None) -> dict:
-    """render_wiki's ``version`` and ``appended``: the extraction's fingerprint of the database, and
-    the files appended to it since the version a folder was rendered from (kb.extract.append)."""
+    """render_wiki's ``version`` and ``appended``: which extraction made the database's output (None
+    if its inputs changed since), and the files appended to it since the version a folder was
+    rendered from (kb.extract.append)."""
     try:
-        from kb.extract import append, fingerprint
+        from kb.extract import append
     except ImportError:  # the wiki without the extractor (or a stand-in for it): every page is made
         return {}
-    version = fingerprint.fingerprint(engine, rules_dir)
+    version = append.current_version(engine, rules_dir)  # None: the output is not one extraction's
     return {"version": version,
             "appended": lambda previous: append.appended_since(engine, previous, rules_dir, current=version)}
 

@@ -45,10 +45,7 @@ def extract(engine: Engine, rules_dir: str | None = None,
             return ExtractReport(None, None, skipped=True)
         new = ap.plan(engine, rules_dir, state, ap.APPEND_LIMIT if append_limit is None else append_limit)
         if new is not None:
-            report = ap.append(engine, new, rules_dir, on_progress, workers)
-            fp.store(engine, fp.fingerprint(engine, rules_dir),
-                     **ap.state_after(engine, rules_dir, new))
-            return report
+            return ap.append(engine, new, rules_dir, on_progress, workers)  # the state stored with it
     report = _extract(engine, rules_dir, on_progress, workers, extract_terms)
     fp.store(engine, fp.fingerprint(engine, rules_dir), **ap.state_after(engine, rules_dir, None))
     return report

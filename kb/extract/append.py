@@ -60,13 +60,14 @@ def plan(engine: Engine, rules_dir: str | Path | None, state: dict, limit: float
         return None  # no full extraction yet, or one by a kb that kept no appending state
     if fp.base(engine, rules_dir) != state["base"]:
         return None
+    hashes = fp.source_hashes(engine)
+    old = state["sources"]
+    if not fp.version(state) or any(hashes.get(key) != value for key, value in old.items()):
+        return None  # a file changed (or went, or was stored again): its messages are not those extracted
     with engine.connect() as conn:
-        current = {key: (sid, sha) for sid, key, sha in conn.execute(sa.select(Source.id, Source.key, Source.sha256))}
-        old = state["sources"]
-        if any(current.get(key, (None, None))[1] != sha for key, sha in old.items()):
-            return None  # a file changed (or went): its messages are not those extracted
-        new_keys = sorted((key for key in current if key not in old), key=lambda k: current[k][0])
-        new = [current[key][0] for key in new_keys]
+        current = {key: sid for sid, key in conn.execute(sa.select(Source.id, Source.key))}
+        new_keys = sorted((key for key in current if key not in old), key=lambda k: current[k])
+        new = [current[key] for key in new_keys]
         if not new or conn.execute(sa.select(Setting.key).where(Setting.key == LINKING_SETTING)).first() is None:
             return None
         count = sa.select(sa.func.count(Message.id))
@@ -77,35 +78,49 @@ def plan(engine: Engine, rules_dir: str | Path | None, state: dict, limit: float
     since_full = state.get("appended_messages", 0) + added
     if since_full > limit * state["full_messages"]:
         return None
-    step = {"from": state["hash"], "files": new_keys}
+    step = {"from": fp.version(state), "files": new_keys}
     return Plan(new, added, since_full, state["full_messages"], state.get("appended_files", []) + new_keys, limit,
                 [*state.get("steps", []), step])
 
 
 def append(engine: Engine, new: Plan, rules_dir: str | Path | None = None, on_progress=None,
            workers: int | None = None):
-    """Append the planned files: their mentions, definitions and Q&A pairs; returns the ExtractReport."""
+    """Append the planned files: their mentions, definitions and Q&A pairs, and the state the next
+    run reads, in one transaction (an append cut short leaves the database as it was, to be
+    appended again); returns the ExtractReport."""
     from kb.extract import ExtractReport
     from kb.extract.qa import append_qa
-    from kb.extract.run import append_terms
+    from kb.extract.run import append_terms, segmented_messages
 
-    terms = append_terms(engine, new.source_ids, rules_dir=rules_dir, on_progress=on_progress, workers=workers)
-    qa = append_qa(engine, new.source_ids, rules_dir=rules_dir)
-    new.steps[-1]["aliases"] = terms.aliases
+    messages = segmented_messages(engine, new.source_ids, rules_dir, on_progress, workers)  # the cache: its own
+    with engine.begin() as conn:
+        terms = append_terms(conn, messages, rules_dir=rules_dir)
+        qa = append_qa(conn, new.source_ids, rules_dir=rules_dir)
+        new.steps[-1]["aliases"] = terms.aliases
+        fp.store(conn, fp.fingerprint(conn, rules_dir), **state_after(conn, rules_dir, new))
     return ExtractReport(terms, qa, appended=new)
+
+
+def current_version(engine: Engine, rules_dir: str | Path | None = None) -> str | None:
+    """The version (fingerprint.version) of the extraction that made the database's output, or
+    None when its inputs changed since (a file ingested, a curator's decision, other rules): then
+    no extraction's output is what a wiki made from it shows."""
+    state = fp.stored_state(engine)
+    return fp.version(state) if state.get("hash") == fp.fingerprint(engine, rules_dir) else None
 
 
 def appended_since(engine: Engine, version: str | None, rules_dir: str | Path | None = None,
                    current: str | None = None) -> list[str] | None:
-    """The files appended since the extraction whose fingerprint was ``version``, when nothing else
+    """The files appended since the extraction ``version`` (fingerprint.version), when nothing else
     changed since (so what was made from the other files is as it was then); None when that is not
     known: a full extraction since, a change extraction has not seen yet, or an append that gave
     terms new names (an alias can link text anywhere). The wiki renders only what the files touch
-    (kb.publish.render). ``current``: the database's fingerprint, if already taken."""
+    (kb.publish.render). ``current``: current_version(), if already taken."""
     state = fp.stored_state(engine)
-    if not version or not state.get("hash") or (current or fp.fingerprint(engine, rules_dir)) != state["hash"]:
+    now = current or current_version(engine, rules_dir)
+    if not version or not now or now != fp.version(state):
         return None
-    if version == state["hash"]:
+    if version == now:
         return []
     files: list[str] = []
     for step in reversed(state.get("steps", [])):
@@ -117,12 +132,15 @@ def appended_since(engine: Engine, version: str | None, rules_dir: str | Path | 
     return None
 
 
-def state_after(engine: Engine, rules_dir: str | Path | None, appended: Plan | None) -> dict:
+def state_after(engine: fp.Bind, rules_dir: str | Path | None, appended: Plan | None) -> dict:
     """What to keep beside the fingerprint for the next run to append to, after a full
     extraction (``appended`` None) or after appending."""
-    with engine.connect() as conn:
+    with fp.connected(engine) as conn:
         messages = conn.execute(sa.select(sa.func.count(Message.id))).scalar() or 0
-    return {"base": fp.base(engine, rules_dir), "sources": fp.source_hashes(engine), "messages": messages,
+    previous = fp.stored_state(engine).get("run")  # extractions are numbered: the same history, the same ids
+    return {"run": previous + 1 if isinstance(previous, int) else 1, "base": fp.base(engine, rules_dir),
+            "sources": fp.source_hashes(engine),
+            "messages": messages,
             "full_messages": appended.full if appended else messages,
             "appended_messages": appended.since_full if appended else 0,
             "appended_files": appended.files if appended else [], "steps": appended.steps if appended else []}

@@ -213,20 +213,20 @@ def extract_qa(engine: Engine, rules_dir: str | Path | None = None,
     return _report(pairs, pair_rows, answer_rows, term_rows, started)
 
 
-def append_qa(engine: Engine, source_ids: Collection[int], rules_dir: str | Path | None = None) -> dict[str, Any]:
+def append_qa(conn: sa.Connection, source_ids: Collection[int], rules_dir: str | Path | None = None) -> dict[str, Any]:
     """Link the days of ``source_ids`` (files just ingested) and add their pairs; the pairs of the
     other days stay as they are (kb.extract.append).
 
     The bigram rarities are the full extraction's counts plus the new messages' (what a full
     extraction of all the days would weigh them by); the @name aliases are those the full
-    extraction learned (kb.extract.append.plan checks that they were kept).
+    extraction learned (kb.extract.append.plan checks that they were kept). Reads and writes in
+    ``conn``'s transaction (the mentions append_terms added there are the new days' terms).
     """
     started = _time.perf_counter()
     rules = load_qa_rules(rules_dir)
-    with engine.connect() as conn:
-        state = conn.execute(sa.select(Setting.value).where(Setting.key == LINKING_SETTING)).scalar_one()
-        days = load_days(conn, message_terms(conn, source_ids), source_ids)
-        first_id = (conn.execute(sa.select(sa.func.max(QAPair.id))).scalar() or 0) + 1
+    state = conn.execute(sa.select(Setting.value).where(Setting.key == LINKING_SETTING)).scalar_one()
+    days = load_days(conn, message_terms(conn, source_ids), source_ids)
+    first_id = (conn.execute(sa.select(sa.func.max(QAPair.id))).scalar() or 0) + 1
     ordered = [days[key] for key in sorted(days, key=lambda k: (k[0],))]
     counts = stored_counts(state)
     counts.add(ordered)
@@ -234,9 +234,8 @@ def append_qa(engine: Engine, source_ids: Collection[int], rules_dir: str | Path
     aliases = state["aliases"]
     pairs = link_days(ordered, rules, counts.weights(grams), aliases, workers=1)
     pair_rows, answer_rows, term_rows = pair_tables(pairs, first_id)
-    with engine.begin() as conn:
-        _insert(conn, pair_rows, answer_rows, term_rows)
-        store_linking_state(conn, counts, aliases)
+    _insert(conn, pair_rows, answer_rows, term_rows)
+    store_linking_state(conn, counts, aliases)
     return _report(pairs, pair_rows, answer_rows, term_rows, started)
 
 

@@ -132,31 +132,45 @@ def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | Non
     return report
 
 
-def append_terms(engine: Engine, source_ids: Collection[int], rules_dir: str | None = None,
-                 on_progress: Progress | None = None, workers: int | None = None) -> TermReport:
-    """Add the mentions and candidate definitions of the messages of ``source_ids`` (files just
-    ingested), for the terms as they are: no statistics, no scores, no new candidates
-    (kb.extract.append)."""
+@dataclass
+class Segmented:
+    """The messages of some files with their tokens (segmented_messages), for append_terms."""
+    messages: list
+    docs: list[list[str]]
+    stats: SegmentStats
+    seconds: float
+
+
+def segmented_messages(engine: Engine, source_ids: Collection[int], rules_dir: str | None = None,
+                       on_progress: Progress | None = None, workers: int | None = None) -> Segmented:
+    """The term extractor's messages of ``source_ids`` and their tokens (segmenting, and caching,
+    those not cached yet)."""
     rules = load_term_rules(rules_dir)
-    report = TermReport()
     clock = time.perf_counter()
     messages = load_messages(engine, rules.stop.question_cues, source_ids)
-    report.messages = len(messages)
     seg_progress = (lambda done, total: on_progress("segment", done, total)) if on_progress else None
-    segmented, report.segments = segment_texts(engine, [m.text for m in messages], user_dictionary(engine),
-                                               seg_progress, workers=workers)
-    docs = [segmented.get(m.text, []) for m in messages]
-    report.timings["segment"] = round(time.perf_counter() - clock, 2)
+    segmented, stats = segment_texts(engine, [m.text for m in messages], user_dictionary(engine),
+                                     seg_progress, workers=workers)
+    return Segmented(messages, [segmented.get(m.text, []) for m in messages], stats,
+                     round(time.perf_counter() - clock, 2))
+
+
+def append_terms(conn: sa.Connection, new: Segmented, rules_dir: str | None = None) -> TermReport:
+    """Add the mentions and candidate definitions of ``new`` (the messages of files just ingested),
+    for the terms as they are: no statistics, no scores, no new candidates (kb.extract.append).
+    Writes in ``conn``'s transaction."""
+    rules = load_term_rules(rules_dir)
+    messages, docs = new.messages, new.docs
+    report = TermReport(messages=len(messages), segments=new.stats, timings={"segment": new.seconds})
     clock = time.perf_counter()
-    with engine.begin() as conn:
-        report.candidates = conn.execute(sa.select(sa.func.count(Term.id))).scalar() or 0
-        removed = removed_aliases(conn)
-        keys = mention_keys(conn, {})
-        mentions = _mention_rows(_scan_span((messages, docs, KeyIndex(keys)), range(len(messages))))
-        definition_rows = _definition_rows(
-            [(m, match) for m in messages for match in defs.find_definitions(m.text, rules.definitions)], keys)
-        add_output(conn, mentions, definition_rows)
-        report.aliases = add_variant_aliases(conn, mentions, removed)
+    report.candidates = conn.execute(sa.select(sa.func.count(Term.id))).scalar() or 0
+    removed = removed_aliases(conn)
+    keys = mention_keys(conn, {})
+    mentions = _mention_rows(_scan_span((messages, docs, KeyIndex(keys)), range(len(messages))))
+    definition_rows = _definition_rows(
+        [(m, match) for m in messages for match in defs.find_definitions(m.text, rules.definitions)], keys)
+    add_output(conn, mentions, definition_rows)
+    report.aliases = add_variant_aliases(conn, mentions, removed)
     report.stored = StoreReport()
     report.mentions = len(mentions)
     report.definitions = len(definition_rows)

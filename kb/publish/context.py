@@ -72,7 +72,7 @@ class Site:
         self.names = data.term_by_name()
         self.matcher = TermMatcher(self.names)
         self.uses, self.used_by = reading.definition_links(data, self.matcher)
-        self.day_urls = _day_urls(data.sources)
+        self.day_urls = day_urls(data.sources)
         self.sources = {s.id: s for s in data.sources}
         self.hits: dict[int, Counter] = defaultdict(Counter)  # term id → source id → mentions (from linking)
         self.hit_messages: dict[int, list[int]] = defaultdict(list)  # term id → message ids (from linking)
@@ -136,7 +136,7 @@ class Site:
         return self._links[key]
 
 
-def _day_urls(sources: list[SourceInfo]) -> dict[int, str]:
+def day_urls(sources: list[SourceInfo]) -> dict[int, str]:
     """day/<group slug>/<date>.html; a source without a date or sharing a slug gets its id in the name."""
     urls: dict[int, str] = {}
     taken: set[str] = set()

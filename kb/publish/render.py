@@ -96,6 +96,8 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
         nonlocal touched
         site = ctx.Site(partial)
         touched = _touched(engine, partial, site, files)
+        if touched is None:  # every page is made
+            return {s.id for s in partial.sources}, {t.id for t in partial.terms}
 
         def missing(path: str) -> bool:  # a page of the folder deleted since: made again
             return os.path.normpath(os.path.join(out, path)) not in changes.before
@@ -109,7 +111,7 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
     plan = ctx.page_plan(data, title=title)
     makers = [planned.make for planned in plan]
     indexes: range | list[int] = range(len(plan))
-    if touched is not None:
+    if touched is not None and files is not None:
         indexes = []
         for index, planned in enumerate(plan):
             if planned.id in touched[planned.kind]:
@@ -139,15 +141,19 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
     return report
 
 
-def _touched(engine: Engine, data: data_module.Data, site: ctx.Site, files: list[str]) -> dict[str, set]:
+def _touched(engine: Engine, data: data_module.Data, site: ctx.Site, files: list[str]) -> dict[str, set] | None:
     """The day pages and term pages the appended ``files`` can change: {"day": source ids, "term":
-    term ids, "other": {None}} (every other page is always made). ``data`` needs no messages."""
+    term ids, "other": {None}} (every other page is always made); None when every page must be made
+    (a new day took the address of an older one). ``data`` needs no messages."""
     sources: set[int] = set()
     messages: set[int] = set()
     if files:
         with engine.connect() as conn:
             sources = set(conn.execute(sa.select(Source.id).where(Source.key.in_(files))).scalars())
             messages = set(conn.execute(sa.select(Message.id).where(Message.source_id.in_(sorted(sources)))).scalars())
+    before = ctx.day_urls([s for s in data.sources if s.id not in sources])
+    if any(site.day_urls[sid] != url for sid, url in before.items()):
+        return None  # two groups' days share a name and the new one sorts first: pages link the old one's
     terms: set[int] = set()
     for mid in messages:
         terms.update(term_id for _start, _end, term_id in data.spans.get(mid, ()))  # examples, days, mentions

@@ -195,3 +195,34 @@ def test_kb_extract_never_appends_with_a_limit_of_0(built, db_url):
     assert result.exit_code == 0 and "appended" not in result.output
     result = CliRunner().invoke(main, ["extract", "--rules", str(rules), "--db", db_url, "--append-limit", "2"])
     assert result.exit_code == 2 and "--append-limit" in result.output
+
+
+def test_a_file_changed_and_changed_back_extracts_everything(built):
+    engine, rules, logs, held = built
+    old = logs / "paydemo" / "2024-03-04-chat.markdown"
+    text = old.read_text(encoding="utf-8")
+    old.write_text(text.replace("支付", "支付 ", 1), encoding="utf-8")
+    ingest(engine, discover([logs]))  # stored again: its messages (and their output) replaced
+    old.write_text(text, encoding="utf-8")
+    ingest(engine, discover([logs]))  # the same bytes as extracted, but not the same messages
+    add_the_day(engine, logs, held)
+    report = extract(engine, rules_dir=str(rules), skip_unchanged=True, append_limit=1.0)
+    assert report.appended is None and report.terms.mentions == len(rows(engine, Mention, Mention.id))
+
+
+def test_an_append_cut_short_leaves_the_database_as_it_was(built, monkeypatch):
+    engine, rules, logs, held = built
+    before = snapshot(engine)
+    add_the_day(engine, logs, held)
+
+    def cut_short(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr("kb.extract.qa.append_qa", cut_short)  # after append_terms wrote its rows
+    with pytest.raises(KeyboardInterrupt):
+        extract(engine, rules_dir=str(rules), skip_unchanged=True, append_limit=1.0)
+    assert snapshot(engine) == before  # nothing of it stayed
+    monkeypatch.undo()
+    report = extract(engine, rules_dir=str(rules), skip_unchanged=True, append_limit=1.0)
+    assert report.appended is not None
+    mentions = rows(engine, Mention, Mention.message_id, Mention.start, Mention.term_id)
+    assert len(mentions) == len(set(mentions)) == len(before["mentions"]) + report.terms.mentions

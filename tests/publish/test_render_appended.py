@@ -101,7 +101,7 @@ def test_a_change_not_appended_makes_every_page(built, tmp_path):
         conn.execute(sa.update(Term).where(Term.key == "清算").values(status="approved"))
     again = render_wiki(engine, site, **since_last_render(engine, str(rules)))
     assert again.skipped == 0
-    assert same_files(site, (render_wiki(engine, tmp_path / "full").out)) == [".kb-wiki"]  # only its version differs
+    assert same_files(site, (render_wiki(engine, tmp_path / "full").out)) == []  # both say no extraction made it
 
 
 def test_other_templates_or_title_make_every_page(built):
@@ -134,3 +134,27 @@ def test_kb_build_twice_says_pages_were_not_made_again(built, db_url, tmp_path):
                                        "--append-limit", "1"])
     assert result.exit_code == 0, result.output
     assert "appended 1 new file" in result.output and "not made again" in result.output
+
+
+def test_a_render_made_before_extracting_is_not_taken_for_the_extraction(built, tmp_path):
+    engine, rules, logs, site = built
+    (logs / "paydemo" / "2024-03-08-chat.markdown").write_text(NEW_DAY, encoding="utf-8")
+    ingest(engine, discover([logs]))
+    render_wiki(engine, site, **since_last_render(engine, str(rules)))  # the new day, not extracted yet
+    extract(engine, rules_dir=str(rules), skip_unchanged=True, append_limit=1.0)  # appends it
+    again = render_wiki(engine, site, **since_last_render(engine, str(rules)))
+    assert again.skipped == 0
+    assert same_files(site, render_wiki(engine, tmp_path / "full", **since_last_render(engine, str(rules))).out) == []
+
+
+def test_a_new_day_taking_the_address_of_an_older_one_makes_every_page(built, tmp_path):
+    engine, rules, logs, site = built
+    # "pay demo" and "paydemo" make the same address; the new group sorts first and takes it
+    (logs / "pay demo").mkdir()
+    (logs / "pay demo" / "2024-03-04-chat.markdown").write_text(NEW_DAY.replace("2024-03-08", "2024-03-04"),
+                                                              encoding="utf-8")
+    ingest(engine, discover([logs]))
+    assert extract(engine, rules_dir=str(rules), skip_unchanged=True, append_limit=1.0).appended is not None
+    again = render_wiki(engine, site, **since_last_render(engine, str(rules)))
+    assert again.skipped == 0
+    assert same_files(site, render_wiki(engine, tmp_path / "full", **since_last_render(engine, str(rules))).out) == []
