@@ -94,7 +94,7 @@ def append(engine: Engine, new: Plan, rules_dir: str | Path | None = None, on_pr
 
     messages = segmented_messages(engine, new.source_ids, rules_dir, on_progress, workers)  # the cache: its own
     with engine.begin() as conn:
-        terms = append_terms(conn, messages, rules_dir=rules_dir)
+        terms = append_terms(conn, messages)
         qa = append_qa(conn, new.source_ids, rules_dir=rules_dir)
         new.steps[-1]["aliases"] = terms.aliases
         fp.store(conn, fp.fingerprint(conn, rules_dir), **state_after(conn, rules_dir, new))

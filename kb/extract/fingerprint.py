@@ -15,6 +15,7 @@ messages the last full extraction read and how many were appended since.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,7 @@ MODULES = ("store/normalize.py", "store/nickname.py")  # and the modules of kb.s
 LIBRARIES = ("pkuseg", "spacy")  # whose versions decide it too
 
 
+@functools.lru_cache(maxsize=1)  # the code does not change while a process runs; a build takes five fingerprints
 def _code_hash() -> str:
     from importlib.metadata import PackageNotFoundError, version
 

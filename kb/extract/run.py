@@ -139,6 +139,7 @@ class Segmented:
     docs: list[list[str]]
     stats: SegmentStats
     seconds: float
+    rules: TermRules
 
 
 def segmented_messages(engine: Engine, source_ids: Collection[int], rules_dir: str | None = None,
@@ -152,14 +153,14 @@ def segmented_messages(engine: Engine, source_ids: Collection[int], rules_dir: s
     segmented, stats = segment_texts(engine, [m.text for m in messages], user_dictionary(engine),
                                      seg_progress, workers=workers)
     return Segmented(messages, [segmented.get(m.text, []) for m in messages], stats,
-                     round(time.perf_counter() - clock, 2))
+                     round(time.perf_counter() - clock, 2), rules)
 
 
-def append_terms(conn: sa.Connection, new: Segmented, rules_dir: str | None = None) -> TermReport:
+def append_terms(conn: sa.Connection, new: Segmented) -> TermReport:
     """Add the mentions and candidate definitions of ``new`` (the messages of files just ingested),
     for the terms as they are: no statistics, no scores, no new candidates (kb.extract.append).
     Writes in ``conn``'s transaction."""
-    rules = load_term_rules(rules_dir)
+    rules = new.rules
     messages, docs = new.messages, new.docs
     report = TermReport(messages=len(messages), segments=new.stats, timings={"segment": new.seconds})
     clock = time.perf_counter()

@@ -211,13 +211,5 @@ def replace_output(conn: Connection, mentions: list[dict], definitions: list[dic
     """Replace all mentions and definitions, and set each term's n_mentions."""
     conn.execute(sa.delete(Mention.__table__))
     conn.execute(sa.delete(Definition.__table__))
-    insert_many(conn, Mention.__table__, mentions)
-    insert_many(conn, Definition.__table__, definitions)
-    counts: dict[int, int] = {}
-    for row in mentions:
-        counts[row["term_id"]] = counts.get(row["term_id"], 0) + 1
     conn.execute(sa.update(Term.__table__).values(n_mentions=0))
-    table = Term.__table__
-    for chunk in chunks([{"tid": tid, "n": n} for tid, n in counts.items()]):
-        conn.execute(sa.update(table).where(table.c.id == sa.bindparam("tid")).values(n_mentions=sa.bindparam("n")),
-                     chunk)
+    add_output(conn, mentions, definitions)
