@@ -11,6 +11,8 @@ Steps, on a copy of the corpus logs in a temporary folder (the corpus itself is 
    and site folder (717 of 718 days: the held-out day is the incremental one);
 2. floor: every distinct message text the build segments (kinds text and quote, masked as the
    extractor masks them) through pkuseg on all cores, model loading in each worker included;
+   then the same texts as kb cuts them (kb.nlp.fastcut, not part of the floor), which must give
+   the same tokens for every text;
 3. warm extract: ``kb extract`` again, nothing changed (it finds nothing changed and stops);
    then ``kb extract --force`` on a copy of the database: the whole extraction again from the
    segmentation cache (what a rule change costs);
@@ -124,8 +126,12 @@ def floor(db_url: str, workers: int | None) -> None:
             sa.select(Message.text).where(Message.kind.in_(("text", "quote")))).scalars() if t and t.strip()})
     texts = [t for t in texts if t.strip()]
     started = time.perf_counter()
-    n = sum(1 for _ in cut_many(texts, [], workers=workers))
-    print(json.dumps({"seconds": time.perf_counter() - started, "texts": n}))
+    plain = [tokens for _text, tokens in cut_many(texts, [], workers=workers, fast=False)]
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()  # the same texts as kb cuts them (kb.nlp.fastcut): not part of the floor
+    fast = [tokens for _text, tokens in cut_many(texts, [], workers=workers, fast=True)]
+    print(json.dumps({"seconds": seconds, "texts": len(plain), "fast_seconds": time.perf_counter() - started,
+                      "fast_differ": sum(a != b for a, b in zip(plain, fast))}))
 
 
 def hold_out(logs: Path, copy: Path) -> Path:
@@ -192,7 +198,9 @@ def main() -> None:
         differ = subprocess.run(["diff", "-rq", "-x", ".kb-wiki", site, str(work / "site-fresh")],
                                 capture_output=True, text=True).stdout.splitlines()
         base = results["segmentation floor"]["seconds"]
-        print(f"floor: {results['segmentation floor']['texts']:,} distinct texts")
+        seg = results["segmentation floor"]
+        print(f"floor: {seg['texts']:,} distinct texts; kb's own segmentation of them (kb.nlp.fastcut) "
+              f"{seg['fast_seconds']:.2f} s, {seg['fast_differ']} cut differently")
         print(f"{'stage':<28} {'seconds':>8} {'× floor':>8} {'peak memory':>12}")
         for name in ("segmentation floor", "cold build", "warm extract", "re-extract from cache",
                      "incremental build (+1 day)", "incremental, all again",

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 CHUNK = 1000          # texts per task sent to a worker
 MIN_PARALLEL = 4000   # fewer texts than this are cut in this process
+MIN_FAST = 2000       # from this many texts on, kb.nlp.fastcut cuts (its set-up costs about 0.6 s)
 
 _worker_segmenter = None  # the Segmenter of a worker process (set by _init)
 _fork_job: tuple[Callable[[Any, Any], Any], Any] | None = None  # started()'s function and input, inherited
@@ -54,11 +55,11 @@ def worker_count(workers: int | None) -> int:
     return default_workers() if workers is None else max(int(workers), 1)
 
 
-def _init(words: list[str]) -> None:
+def _init(words: list[str], fast: bool) -> None:
     global _worker_segmenter
     from kb.nlp.segment import Segmenter
 
-    _worker_segmenter = Segmenter(words)
+    _worker_segmenter = Segmenter(words, fast=fast)
     _worker_segmenter.cut("预热")  # load the model now, not inside the first task
 
 
@@ -144,27 +145,30 @@ def spans(total: int, pieces: int) -> list[range]:
 
 def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | None = None,
              segmenter=None, on_progress: Callable[[int, int], None] | None = None,
-             min_parallel: int | None = None, chunk: int | None = None) -> Iterator[tuple[str, list[str]]]:
+             min_parallel: int | None = None, chunk: int | None = None,
+             fast: bool | None = None) -> Iterator[tuple[str, list[str]]]:
     """(text, tokens) for every text, in the order given, cut by ``workers`` processes.
 
     ``workers`` defaults to default_workers(); fewer than ``min_parallel`` texts (default
     MIN_PARALLEL) are cut here. A ``segmenter`` given (anything with ``cut``) means: cut here,
     with it. Workers use a Segmenter(words) and get ``chunk`` texts (default CHUNK) per task.
+    ``fast``: whether kb.nlp.fastcut cuts (the same tokens); by default from MIN_FAST texts on.
     """
     total = len(texts)
+    fast = total >= MIN_FAST if fast is None else fast
     workers = worker_count(workers)
     min_parallel = MIN_PARALLEL if min_parallel is None else min_parallel
     chunk = CHUNK if chunk is None else chunk
     done = 0
     if workers == 1 or total < max(min_parallel, 1) or segmenter is not None:
         from kb.nlp import lite
-        from kb.nlp.segment import Segmenter, _base_model
+        from kb.nlp.segment import Segmenter, _base_model, release_model
 
         had_model = _base_model.cache_info().currsize > 0
         few = 0 < total <= lite.MAX_TEXTS and not had_model and segmenter is None
         if few:  # a new day's texts: the part of the model they use, if its copy is kept
             segmenter = Segmenter(words, base=lite.model_for(texts)) if lite.available() else None
-        segmenter = segmenter or Segmenter(words)
+        segmenter = segmenter or Segmenter(words, fast=fast)
         for text in texts:
             yield text, segmenter.cut(text)
             done += 1
@@ -173,21 +177,21 @@ def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | Non
         if few and _base_model.cache_info().currsize > 0:  # the whole model was loaded for few texts:
             lite.write_cache(_base_model())  # keep the copy the next few texts will be cut with
         if not had_model:  # loaded for these texts only: free its 800 MB for the stages after
-            _base_model.cache_clear()
+            release_model()
         return
     chunk = max(1, min(chunk, -(-total // (workers * 4))))  # at least 4 tasks a worker: even load
     pieces = [list(texts[i:i + chunk]) for i in range(0, total, chunk)]
     context = _context()
-    from kb.nlp.segment import _base_model
+    from kb.nlp.segment import _base_model, _fast_cut, release_model
 
     had_model = _base_model.cache_info().currsize > 0
     if on_progress:
         on_progress(0, total)  # the model loads first: show the stage at once
     if context.get_start_method() == "fork":
-        _base_model()  # loaded once here; the forked workers share it
+        _fast_cut() if fast else _base_model()  # made once here; the forked workers share it
         gc.freeze()
     try:
-        with context.Pool(min(workers, len(pieces)), initializer=_init, initargs=(list(words),)) as pool:
+        with context.Pool(min(workers, len(pieces)), initializer=_init, initargs=(list(words), fast)) as pool:
             for piece, tokens in zip(pieces, pool.imap(_cut_chunk, pieces)):
                 yield from zip(piece, tokens)
                 done += len(piece)
@@ -197,4 +201,4 @@ def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | Non
         if context.get_start_method() == "fork":
             gc.unfreeze()
         if not had_model:
-            _base_model.cache_clear()
+            release_model()
