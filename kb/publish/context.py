@@ -81,6 +81,7 @@ class Site:
         self._message_html: dict[int, str] = {}
         self.count_hits = data.spans is None  # without stored mentions, linking tells what each term's page shows
         self.qa_order: list | None = None
+        self.qa_blocks: dict[int, str] = {}  # pair id → its HTML on the Q&A index, kept from the last render
 
     def message_url(self, message: MessageInfo) -> str:
         return f"{self.day_urls[message.source_id]}#m{message.id}"
@@ -176,9 +177,14 @@ class Planned:
     make: Callable[[], Page]
 
 
-def page_plan(data: Data, title: str = "Payment knowledge base", site: Site | None = None) -> list[Planned]:
-    """page_makers, each with what its page is of (kb.publish.render skips pages nothing touched)."""
+def page_plan(data: Data, title: str = "Payment knowledge base", site: Site | None = None,
+              qa_blocks: dict[int, str] | None = None) -> list[Planned]:
+    """page_makers, each with what its page is of (kb.publish.render skips pages nothing touched).
+
+    ``qa_blocks``: the HTML of Q&A pairs on the Q&A index as the last render wrote it (pair id →
+    markup), used instead of making it again (kb.publish.render, after an append)."""
     site = site or Site(data)
+    site.qa_blocks.update(qa_blocks or {})
     common = {"site_title": title}
     categories = sorted({t.category for t in data.terms if t.category})
 
@@ -339,7 +345,8 @@ def _qa_page(site: Site, common: dict[str, Any], number: int) -> Page:
     chunk = pairs[(number - 1) * QA_PER_PAGE:number * QA_PER_PAGE]
     return Page(qa_url(number), "qa.html", {
         **common, "root": "", "title": "Questions and answers" + (f" ({number})" if number > 1 else ""),
-        "pairs": [qa_item(site, p.id, "") for p in chunk], "total": len(pairs), "page": number,
+        "pairs": [site.qa_blocks.get(p.id) or qa_item(site, p.id, "") for p in chunk], "total": len(pairs),
+        "page": number,
         "pages": links, "first": (number - 1) * QA_PER_PAGE + 1,
     })
 

@@ -116,7 +116,7 @@ class Data:
 
 
 def load(engine: Engine, messages: bool = True, save_pinyin: bool = True,
-         focus: Callable[[Data], tuple[set[int], set[int]]] | None = None) -> Data:
+         focus: Callable[[Data], tuple[set[int], set[int], set[int] | None]] | None = None) -> Data:
     """Everything the published pages show, in a handful of queries.
 
     With ``messages`` every message is loaded (for the day pages) and each term's
@@ -125,10 +125,10 @@ def load(engine: Engine, messages: bool = True, save_pinyin: bool = True,
 
     ``focus`` (with ``messages``) is for a render that makes only some day and term pages: it is
     called with the data before any message is read (terms, definitions, Q&A, sources, and every
-    stored mention) and returns (source ids, term ids) of the pages to make; then only the messages
-    those pages and the index pages quote are read, and only those terms get their examples and
-    days (the data of the pages made is the same as with everything loaded). It is not called when
-    no mention is stored.
+    stored mention) and returns (source ids, term ids) of the pages to make, and the Q&A pairs
+    whose messages they show (None: every pair's); then only the messages those pages and the
+    index pages quote are read, and only those terms get their examples and days (the data of the
+    pages made is the same as with everything loaded). It is not called when no mention is stored.
     """
     with Session(engine) as session:
         terms = _load_terms(session)
@@ -141,8 +141,9 @@ def load(engine: Engine, messages: bool = True, save_pinyin: bool = True,
         connection = session.connection()
         spans = _load_spans(connection, by_id) if messages and focus is not None else None
         if spans is not None:  # (without stored mentions, pages depend on each other: all are made)
-            day_ids, term_ids = focus(Data(terms, by_id, sources, {}, {}, qa, spans))
-            loaded = _load_focused(connection, by_id, qa, spans, day_ids, term_ids)
+            day_ids, term_ids, pair_ids = focus(Data(terms, by_id, sources, {}, {}, qa, spans))
+            shown = qa if pair_ids is None else {i: qa[i] for i in pair_ids if i in qa}
+            loaded = _load_focused(connection, by_id, shown, spans, day_ids, term_ids)
         elif messages:
             loaded = _load_messages(connection, None)
             spans = _load_spans(connection, by_id)
@@ -168,7 +169,8 @@ def _load_focused(connection, by_id: dict[int, TermInfo], qa: dict[int, QAInfo],
                   spans: dict[int, list[tuple[int, int, int]]] | None, day_ids: set[int],
                   term_ids: set[int]) -> dict[int, MessageInfo]:
     """load(focus=…): the examples and days of ``term_ids`` (from every message that mentions them:
-    its day and length, read without the rest of it), then the messages the pages to make quote."""
+    its day and length, read without the rest of it), then the messages the pages to make quote
+    (of the Q&A pairs, those of ``qa``)."""
     focused = {tid: by_id[tid] for tid in term_ids if tid in by_id}
     if spans and focused:
         mentioned = {mid for mid, message_spans in spans.items()

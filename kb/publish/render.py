@@ -12,6 +12,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import jinja2
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlalchemy.engine import Engine
 
 from kb.errors import KbError
@@ -91,24 +93,31 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
     changes = Changes(before=managed_files(out, MANAGED))
     report = WikiReport(out)
     touched: dict[str, set] | None = None
+    blocks: dict[int, str] = {}
 
-    def focus(partial: data_module.Data) -> tuple[set[int], set[int]]:
+    def focus(partial: data_module.Data) -> tuple[set[int], set[int], set[int] | None]:
         nonlocal touched
         site = ctx.Site(partial)
         touched = _touched(engine, partial, site, files)
         if touched is None:  # every page is made
-            return {s.id for s in partial.sources}, {t.id for t in partial.terms}
+            return {s.id for s in partial.sources}, {t.id for t in partial.terms}, None
 
         def missing(path: str) -> bool:  # a page of the folder deleted since: made again
             return os.path.normpath(os.path.join(out, path)) not in changes.before
         touched["day"] |= {s.id for s in partial.sources if missing(site.day_urls[s.id])}
         touched["term"] |= {t.id for t in partial.terms if missing(ctx.term_url(t.id))}
-        return touched["day"], touched["term"]
+        # the Q&A index shows the pairs asked before the appended files as the last render did
+        new = touched["messages"]
+        blocks.update((i, html) for i, html in previous_qa_blocks(out).items()
+                      if i in partial.qa and partial.qa[i].question_id not in new)
+        shown = {i for tid in touched["term"] if tid in partial.by_id for i in partial.by_id[tid].qa[:ctx.QA_SHOWN]}
+        shown |= {t.qa[0] for t in partial.terms if t.qa}  # a reading list shows a term's best pair
+        return touched["day"], touched["term"], shown | (partial.qa.keys() - blocks.keys())
 
     data = data_module.load(engine, focus=focus if files is not None else None)
     report.seconds["load"] = time.perf_counter() - started
     report.terms, report.days = len(data.terms), len(data.sources)
-    plan = ctx.page_plan(data, title=title)
+    plan = ctx.page_plan(data, title=title, qa_blocks=blocks if touched is not None else None)
     makers = [planned.make for planned in plan]
     indexes: range | list[int] = range(len(plan))
     if touched is not None and files is not None:
@@ -143,8 +152,9 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
 
 def _touched(engine: Engine, data: data_module.Data, site: ctx.Site, files: list[str]) -> dict[str, set] | None:
     """The day pages and term pages the appended ``files`` can change: {"day": source ids, "term":
-    term ids, "other": {None}} (every other page is always made); None when every page must be made
-    (a new day took the address of an older one). ``data`` needs no messages."""
+    term ids, "other": {None}, "messages": the files' message ids} (every other page is always
+    made); None when every page must be made (a new day took the address of an older one). ``data``
+    needs no messages."""
     sources: set[int] = set()
     messages: set[int] = set()
     if files:
@@ -171,7 +181,32 @@ def _touched(engine: Engine, data: data_module.Data, site: ctx.Site, files: list
         before = _best_before(engine, term.id, messages)
         terms.update(hit.term_id for hit in site.matcher.find(before or ""))
         terms.update(site.uses.get(term.id, ()))
-    return {"day": sources, "term": terms, "other": {None}}
+    return {"day": sources, "term": terms, "other": {None}, "messages": messages}
+
+
+QA_LIST = re.compile(r'<div class="qa-list">(.*?)</div><!-- /qa-list -->', re.S)
+QA_BLOCK = re.compile(r'<div class="qa" id="qa(\d+)">')
+
+
+def previous_qa_blocks(out: Path) -> dict[int, Markup]:
+    """The HTML of each Q&A pair on the Q&A index pages in ``out`` (pair id → markup), as the
+    last render wrote it (qa.html wraps them in a qa-list, each starting with its id); pages
+    not found or not in that form give none."""
+    blocks: dict[int, Markup] = {}
+    for path in sorted(out.glob("qa*.html")):
+        try:
+            found = QA_LIST.search(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        if found is None:
+            continue
+        starts = list(QA_BLOCK.finditer(found.group(1)))
+        if not starts or starts[0].start() != 0:
+            continue
+        text = found.group(1)
+        for here, after in zip(starts, starts[1:] + [None]):
+            blocks[int(here.group(1))] = Markup(text[here.start():after.start() if after else len(text)])
+    return blocks
 
 
 def _best_before(engine: Engine, term_id: int, messages: set[int]) -> str | None:

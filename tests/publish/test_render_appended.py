@@ -14,7 +14,7 @@ from kb.cli import main
 from kb.cli.wiki import since_last_render
 from kb.extract import extract
 from kb.ingest import discover, ingest
-from kb.publish.render import render_wiki
+from kb.publish.render import previous_qa_blocks, render_wiki
 from kb.store import open_db
 from kb.store.models import Term
 
@@ -85,6 +85,47 @@ def test_after_appending_only_touched_pages_are_made_and_the_site_is_that_of_a_f
     with engine.connect() as conn:
         defined = conn.execute(sa.select(Term.id).where(Term.key == "清算")).scalar_one()
     assert "轧差的过程" in (site / "terms" / f"{defined}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("per_page", [500, 2], ids=["one page", "pages of two"])
+def test_the_qa_index_keeps_the_html_of_the_pairs_asked_before(built, tmp_path, monkeypatch, per_page):
+    """Only the new day's pairs are made again for the Q&A index; the others are taken from its pages
+    as the last render wrote them."""
+    from kb.publish import context
+
+    engine, rules, logs, site = built
+    monkeypatch.setattr(context, "QA_PER_PAGE", per_page)
+    if per_page != 500:  # the first render again, in pages of two
+        render_wiki(engine, site)
+        render_wiki(engine, site, **since_last_render(engine, str(rules)))
+        assert (site / "qa-2.html").is_file()
+    before = previous_qa_blocks(site)
+    assert len(before) >= 3 and all(html.startswith(f'<div class="qa" id="qa{i}">') for i, html in before.items())
+    report = append_the_day(engine, rules, logs)
+    made: list[int] = []
+    qa_item = context.qa_item
+    monkeypatch.setattr(context, "qa_item", lambda site_, pair_id, root, **kw: (
+        made.append(pair_id) if root == "" else None) or qa_item(site_, pair_id, root, **kw))
+    render_wiki(engine, site, **since_last_render(engine, str(rules)))
+    assert 0 < len(made) == report.qa["pairs"]  # the Q&A index (root "") made the new pairs only
+    assert not set(made) & before.keys() and previous_qa_blocks(site).keys() == before.keys() | set(made)
+    full = render_wiki(engine, tmp_path / "full", **since_last_render(engine, str(rules)))
+    assert full.skipped == 0 and same_files(site, full.out) == []
+
+
+@pytest.mark.parametrize("damage", ["unwrapped", "deleted"])
+def test_a_qa_page_changed_by_hand_is_made_from_the_database(built, tmp_path, damage):
+    engine, rules, logs, site = built
+    page = site / "qa.html"
+    if damage == "deleted":
+        page.unlink()
+    else:  # the pairs' list no longer in the form kb writes: none of its pairs is taken from it
+        page.write_text(page.read_text(encoding="utf-8").replace('<div class="qa-list">', "<div>"), encoding="utf-8")
+    assert previous_qa_blocks(site) == {}
+    append_the_day(engine, rules, logs)
+    again = render_wiki(engine, site, **since_last_render(engine, str(rules)))
+    full = render_wiki(engine, tmp_path / "full", **since_last_render(engine, str(rules)))
+    assert again.skipped > 0 and same_files(site, full.out) == []
 
 
 def test_nothing_changed_makes_only_the_indexes(built):
