@@ -45,8 +45,9 @@ _NONE3 = (None,) * 3
 class FastCut:
     """``_cut`` and post-processing of one pkuseg model (``pkuseg.pkuseg``), computed faster.
 
-    ``cut(text)`` gives what the model's ``cut`` gives. ``install(model)`` makes the model's
-    own ``cut`` use it (on that object only).
+    ``install(copy)`` makes the ``cut`` of that model (or of a copy of it with another user
+    dictionary: ``kb.nlp.segment.Segmenter`` makes those) use them, on that object only; ``cut``
+    then gives the tokens it gave before. Made once per process, before workers are forked.
     """
 
     def __init__(self, model) -> None:
