@@ -162,10 +162,10 @@ def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | Non
     done = 0
     if workers == 1 or total < max(min_parallel, 1) or segmenter is not None:
         from kb.nlp import lite
-        from kb.nlp.segment import Segmenter, _base_model, release_model
+        from kb.nlp.segment import Segmenter, _base_model, model_kept, release_model
 
-        had_model = _base_model.cache_info().currsize > 0
-        few = 0 < total <= lite.MAX_TEXTS and not had_model and segmenter is None
+        had_model = model_kept()  # else it is released when the texts are cut
+        few = 0 < total <= lite.MAX_TEXTS and _base_model.cache_info().currsize == 0 and segmenter is None
         if few:  # a new day's texts: the part of the model they use, if its copy is kept
             segmenter = Segmenter(words, base=lite.model_for(texts)) if lite.available() else None
         segmenter = segmenter or Segmenter(words, fast=fast)
@@ -182,9 +182,9 @@ def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | Non
     chunk = max(1, min(chunk, -(-total // (workers * 4))))  # at least 4 tasks a worker: even load
     pieces = [list(texts[i:i + chunk]) for i in range(0, total, chunk)]
     context = _context()
-    from kb.nlp.segment import _base_model, _fast_cut, release_model
+    from kb.nlp.segment import _base_model, _fast_cut, model_kept, release_model
 
-    had_model = _base_model.cache_info().currsize > 0
+    had_model = model_kept()  # else it is released when the texts are cut
     if on_progress:
         on_progress(0, total)  # the model loads first: show the stage at once
     if context.get_start_method() == "fork":

@@ -67,10 +67,29 @@ def _fast_cut():
     return FastCut(model) if FastCut.supports(model) else None
 
 
+_early = False  # the model was loaded by load_early() for the next cut, not by a caller that keeps it
+
+
+def load_early() -> None:
+    """Load the whole model and kb.nlp.fastcut now, for the next cut of many texts (kb build loads
+    them while it ingests): that cut releases them after, as if it had loaded them itself."""
+    global _early
+    if _base_model.cache_info().currsize == 0:
+        _early = True
+    _fast_cut()
+
+
+def model_kept() -> bool:
+    """Whether the whole model is loaded and kept by someone (not only by load_early())."""
+    return _base_model.cache_info().currsize > 0 and not _early
+
+
 def release_model() -> None:
     """Forget the whole model (and what was made from it): its 800 MB are freed."""
+    global _early
     _fast_cut.cache_clear()
     _base_model.cache_clear()
+    _early = False
 
 
 class Segmenter:
