@@ -263,7 +263,7 @@ def _load_qa(session: Session, by_id: dict[int, TermInfo]) -> dict[int, QAInfo]:
     for pair_id, message_id in _driver_rows(connection, "SELECT pair_id, message_id FROM qa_answers ORDER BY pair_id, rank, id"):
         if pair_id in pairs and message_id != pairs[pair_id].question_id:  # a restated 问题：… 回答：… message
             pairs[pair_id].answer_ids.append(message_id)                    # is shown once, as the question
-    for pair_id, term_id in _driver_rows(connection, "SELECT pair_id, term_id FROM qa_terms"):
+    for pair_id, term_id in _driver_rows(connection, "SELECT pair_id, term_id FROM qa_terms ORDER BY pair_id, term_id"):
         if pair_id in pairs and term_id in by_id:
             pairs[pair_id].term_ids.append(term_id)
             by_id[term_id].qa.append(pair_id)

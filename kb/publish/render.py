@@ -106,10 +106,12 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
             return os.path.normpath(os.path.join(out, path)) not in changes.before
         touched["day"] |= {s.id for s in partial.sources if missing(site.day_urls[s.id])}
         touched["term"] |= {t.id for t in partial.terms if missing(ctx.term_url(t.id))}
-        # the Q&A index shows the pairs asked before the appended files as the last render did
+        # the Q&A index shows the pairs asked before the appended files as the last render did (when
+        # its pages are made by the package's templates, whose list of pairs previous_qa_blocks reads)
         new = touched["messages"]
-        blocks.update((i, html) for i, html in previous_qa_blocks(out).items()
-                      if i in partial.qa and partial.qa[i].question_id not in new)
+        if not _overridden(templates, ("qa.html", "macros.html")):
+            blocks.update((i, html) for i, html in previous_qa_blocks(out).items()
+                          if i in partial.qa and partial.qa[i].question_id not in new)
         shown = {i for tid in touched["term"] if tid in partial.by_id for i in partial.by_id[tid].qa[:ctx.QA_SHOWN]}
         shown |= {t.qa[0] for t in partial.terms if t.qa}  # a reading list shows a term's best pair
         return touched["day"], touched["term"], shown | (partial.qa.keys() - blocks.keys())
@@ -186,14 +188,16 @@ def _touched(engine: Engine, data: data_module.Data, site: ctx.Site, files: list
 
 QA_LIST = re.compile(r'<div class="qa-list">(.*?)</div><!-- /qa-list -->', re.S)
 QA_BLOCK = re.compile(r'<div class="qa" id="qa(\d+)">')
+QA_PAGE = re.compile(r"qa(-[1-9][0-9]*)?\.html")
 
 
 def previous_qa_blocks(out: Path) -> dict[int, Markup]:
-    """The HTML of each Q&A pair on the Q&A index pages in ``out`` (pair id → markup), as the
-    last render wrote it (qa.html wraps them in a qa-list, each starting with its id); pages
-    not found or not in that form give none."""
+    """The HTML of each Q&A pair on the Q&A index pages in ``out`` (qa.html, qa-2.html, …; pair
+    id → markup), as the last render wrote them with the package's qa.html (which wraps them in
+    a qa-list, each starting with its id, nothing between them); pages not found or not in that
+    form give none."""
     blocks: dict[int, Markup] = {}
-    for path in sorted(out.glob("qa*.html")):
+    for path in sorted(p for p in out.glob("qa*.html") if QA_PAGE.fullmatch(p.name)):
         try:
             found = QA_LIST.search(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
@@ -207,6 +211,11 @@ def previous_qa_blocks(out: Path) -> dict[int, Markup]:
         for here, after in zip(starts, starts[1:] + [None]):
             blocks[int(here.group(1))] = Markup(text[here.start():after.start() if after else len(text)])
     return blocks
+
+
+def _overridden(templates: str | Path | None, names: tuple[str, ...]) -> bool:
+    """Whether a --templates folder has its own version of one of these templates."""
+    return templates is not None and any((Path(templates) / name).is_file() for name in names)
 
 
 def _best_before(engine: Engine, term_id: int, messages: set[int]) -> str | None:

@@ -128,6 +128,42 @@ def test_a_qa_page_changed_by_hand_is_made_from_the_database(built, tmp_path, da
     assert again.skipped > 0 and same_files(site, full.out) == []
 
 
+def test_other_files_named_like_qa_pages_are_not_read(built, tmp_path):
+    """A copy kept beside the pages (qa.orig.html) is no page of the last render: its pairs are not taken."""
+    engine, rules, logs, site = built
+    page = (site / "qa.html").read_text(encoding="utf-8")
+    old = page.replace('<div class="text">', '<div class="text">OLD ')
+    assert old != page
+    for name in ("qa.orig.html", "qa_old.html", "qa-0.html", "qa-x.html"):
+        (site / name).write_text(old, encoding="utf-8")
+    append_the_day(engine, rules, logs)
+    render_wiki(engine, site, **since_last_render(engine, str(rules)))
+    assert "OLD " not in (site / "qa.html").read_text(encoding="utf-8")
+    for name in ("qa.orig.html", "qa_old.html", "qa-0.html", "qa-x.html"):
+        (site / name).unlink(missing_ok=True)  # qa-0.html and qa-x.html: removed as pages no longer made
+    full = render_wiki(engine, tmp_path / "full", **since_last_render(engine, str(rules)))
+    assert same_files(site, full.out) == []
+
+
+def test_a_qa_page_template_of_ones_own_has_every_pair_made_again(built, tmp_path):
+    """A --templates qa.html may write anything between the pairs (here a rule): its pages are not read."""
+    from kb.publish.render import environment
+
+    engine, rules, logs, site = built
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    source = environment().loader.get_source(environment(), "qa.html")[0]
+    (templates / "qa.html").write_text(source.replace("{% for item in pairs %}",
+                                                      "{% for item in pairs %}{% if not loop.first %}<hr>{% endif %}"),
+                                       encoding="utf-8")
+    render_wiki(engine, site, templates=templates, **since_last_render(engine, str(rules)))
+    assert "<hr>" in (site / "qa.html").read_text(encoding="utf-8")
+    append_the_day(engine, rules, logs)
+    again = render_wiki(engine, site, templates=templates, **since_last_render(engine, str(rules)))
+    full = render_wiki(engine, tmp_path / "full", templates=templates, **since_last_render(engine, str(rules)))
+    assert again.skipped > 0 and same_files(site, full.out) == []
+
+
 def test_nothing_changed_makes_only_the_indexes(built):
     engine, rules, logs, site = built
     again = render_wiki(engine, site, **since_last_render(engine, str(rules)))
