@@ -215,6 +215,8 @@ def main() -> None:
         print(f"the incremental build's site and a fresh render: {len(differ)} files differ" + "".join(
             f"\n  {line}" for line in differ[:10]))
         print(f"load {os.getloadavg()[0]:.1f} at end")
+        print("--- cold build output ---")
+        print(results["cold build"]["out"].rstrip())
         print("--- incremental build output ---")
         print(results["incremental build (+1 day)"]["out"].rstrip())
     finally:
