@@ -102,7 +102,8 @@ EARLY_MODEL_BYTES = 2_000_000  # a first build of this many bytes of logs or mor
 def _ingest(engine, files: list[Path], group: str | None, workers: int | None):
     """Ingest the files. On a first build of many logs (nothing segmented yet, at least
     EARLY_MODEL_BYTES of them, and more than one core) the ingest runs in a forked process while
-    this one loads pkuseg's model, which the extraction needs next (kb.nlp.segment.load_early):
+    this one loads pkuseg's model, which the extraction needs next (kb.nlp.segment.load_early),
+    and jieba's word frequencies:
     the two take one core each instead of one after the other (about 2.5 s of a first build of
     the corpus). The report, or the ingest's error, comes back from that process."""
     from kb.ingest import ingest
@@ -122,6 +123,12 @@ def _ingest(engine, files: list[Path], group: str | None, workers: int | None):
     send.close()
     try:
         segment.load_early()
+        try:  # and jieba's word frequencies, which the term passes read next (0.6 s)
+            from kb.extract.stats import general_frequencies
+        except ModuleNotFoundError:
+            pass
+        else:
+            general_frequencies()
     finally:
         try:
             outcome, value = receive.recv()
