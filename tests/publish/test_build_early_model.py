@@ -28,7 +28,7 @@ def counts(db_url: str) -> dict[str, int]:
                 for table in ("sources", "messages", "terms", "mentions", "qa_pairs", "segments")}
 
 
-def test_a_first_build_ingests_while_the_model_loads_and_builds_the_same(workspace, tmp_path, monkeypatch):
+def test_a_first_build_ingests_while_the_model_loads_and_builds_the_same(workspace, tmp_path, monkeypatch, db_url):
     rules, logs = workspace
     plain = run_build(logs, rules, tmp_path / "plain", f"sqlite:///{tmp_path / 'plain.sqlite'}")
     assert plain.exit_code == 0, plain.output
@@ -37,7 +37,7 @@ def test_a_first_build_ingests_while_the_model_loads_and_builds_the_same(workspa
     early: list[bool] = []
     load_early = segment.load_early
     monkeypatch.setattr(segment, "load_early", lambda: early.append(True) or load_early())
-    url = f"sqlite:///{tmp_path / 'early.sqlite'}"
+    url = db_url  # SQLite, and PostgreSQL when configured: the ingesting process opens its own connections
     result = run_build(logs, rules, tmp_path / "early", url)
     assert result.exit_code == 0, result.output
     assert early == [True]
