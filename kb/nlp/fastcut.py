@@ -97,6 +97,11 @@ class FastCut:
                        for w in extractor.unigram) \
             and not any(NO_WORD in k for k in extractor.feature_to_idx)
 
+    @property
+    def model(self):
+        """The pkuseg model this was made from."""
+        return self._model
+
     def install(self, model) -> None:
         """Make ``model.cut`` (a pkuseg.pkuseg sharing this one's feature extractor) cut with this."""
         model._cut = self._cut

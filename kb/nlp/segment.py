@@ -111,10 +111,11 @@ class Segmenter:
         if self._model is None:
             import pkuseg
 
-            model = copy.copy(self._base or _base_model())
+            base = self._base or _base_model()
+            model = copy.copy(base)
             model.preprocesser = pkuseg.Preprocesser(self.words)
             fast = _fast_cut() if self._fast else None
-            if fast is not None:
+            if fast is not None and fast.model is base:  # (not one made from a model since released)
                 fast.install(model)
             self._model = model
         return self._model.cut(text)

@@ -72,3 +72,15 @@ def test_the_workers_cut_fast_and_the_same(example_lines, corpus_lines):
     got = list(parallel.cut_many(texts, WORDS, workers=2, min_parallel=1, chunk=50, fast=True))
     plain = Segmenter(WORDS)
     assert got == [(t, plain.cut(t)) for t in texts]
+
+
+def test_a_fastcut_of_a_model_released_since_is_not_used():
+    stale = _fast_cut()
+    _base_model.cache_clear()  # the model released without release_model(): the fastcut kept is of the old one
+    try:
+        segmenter = Segmenter(fast=True)
+        segmenter.cut("资金池")
+        assert _fast_cut() is stale and "_cut" not in segmenter._model.__dict__
+    finally:
+        release_model()
+    assert Segmenter(fast=True).cut("资金池") == Segmenter().cut("资金池")
