@@ -102,18 +102,20 @@ EARLY_MODEL_BYTES = 2_000_000  # a first build of this many bytes of logs or mor
 def _ingest(engine, files: list[Path], group: str | None, workers: int | None):
     """Ingest the files. On a first build of many logs (nothing segmented yet, at least
     EARLY_MODEL_BYTES of them, and more than one core) the ingest runs in a forked process while
-    this one loads pkuseg's model, which the extraction needs next (kb.nlp.segment.load_early),
-    and jieba's word frequencies:
-    the two take one core each instead of one after the other (about 2.5 s of a first build of
-    the corpus). The report, or the ingest's error, comes back from that process."""
+    this one loads what the extraction reads first (kb.extract.load_early: pkuseg's model and
+    jieba's word frequencies): one core each instead of one after the other (about 3 s of a
+    first build of the corpus). The report, or the ingest's error, comes back from that process."""
     from kb.ingest import ingest
 
-    if not _model_needed_next(engine, files, workers):
+    try:
+        from kb.extract import load_early
+    except ImportError:  # kb.extract not installed (or a stand-in without it): nothing to load
+        load_early = None
+    if load_early is None or not _model_needed_next(engine, files, workers):
         return ingest(engine, files, group=group)
     import multiprocessing
 
     from kb.errors import KbError
-    from kb.nlp import segment
 
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
@@ -122,13 +124,7 @@ def _ingest(engine, files: list[Path], group: str | None, workers: int | None):
     child.start()
     send.close()
     try:
-        segment.load_early()
-        try:  # and jieba's word frequencies, which the term passes read next (0.6 s)
-            from kb.extract.stats import general_frequencies
-        except ModuleNotFoundError:
-            pass
-        else:
-            general_frequencies()
+        load_early()
     finally:
         try:
             outcome, value = receive.recv()

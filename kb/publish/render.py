@@ -119,7 +119,7 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
     data = data_module.load(engine, focus=focus if files is not None else None)
     report.seconds["load"] = time.perf_counter() - started
     report.terms, report.days = len(data.terms), len(data.sources)
-    plan = ctx.page_plan(data, title=title, qa_blocks=blocks if touched is not None else None)
+    plan = ctx.page_plan(data, title=title, qa_blocks=blocks)  # empty unless focused
     makers = [planned.make for planned in plan]
     indexes: range | list[int] = range(len(plan))
     if touched is not None and files is not None:
@@ -204,10 +204,10 @@ def previous_qa_blocks(out: Path) -> dict[int, Markup]:
             continue
         if found is None:
             continue
-        starts = list(QA_BLOCK.finditer(found.group(1)))
+        text = found.group(1)
+        starts = list(QA_BLOCK.finditer(text))
         if not starts or starts[0].start() != 0:
             continue
-        text = found.group(1)
         for here, after in zip(starts, starts[1:] + [None]):
             blocks[int(here.group(1))] = Markup(text[here.start():after.start() if after else len(text)])
     return blocks
