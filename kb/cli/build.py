@@ -113,27 +113,16 @@ def _ingest(engine, files: list[Path], group: str | None, workers: int | None):
         load_early = None
     if load_early is None or not _model_needed_next(engine, files, workers):
         return ingest(engine, files, group=group)
-    import multiprocessing
+    from kb.nlp.parallel import Forked
 
-    from kb.errors import KbError
-
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
     engine.dispose()  # the child opens connections of its own
-    child = context.Process(target=_ingest_child, args=(send, engine, files, group), daemon=True)
-    child.start()
-    send.close()
+    child = Forked(_ingest_child, engine, files, group, name="ingest")
     try:
         load_early()
-    finally:
-        try:
-            outcome, value = receive.recv()
-        except EOFError:
-            outcome, value = "error", KbError(f"ingest stopped (exit status {child.exitcode}) before it reported")
-        child.join()
-    if outcome == "error":
-        raise value
-    return value
+    except BaseException:
+        child.stop()
+        raise
+    return child.result()
 
 
 def _model_needed_next(engine, files: list[Path], workers: int | None) -> bool:
@@ -156,22 +145,8 @@ def _model_needed_next(engine, files: list[Path], workers: int | None) -> bool:
     return size >= EARLY_MODEL_BYTES
 
 
-def _ingest_child(send, engine, files: list[Path], group: str | None) -> None:
-    """In the forked process: ingest, send ("ok", report) or ("error", exception), and leave."""
-    import os
-
-    from kb.errors import KbError
+def _ingest_child(_channel, engine, files: list[Path], group: str | None):
+    """In the forked process (kb.nlp.parallel.Forked): the ingest's report."""
     from kb.ingest import ingest
 
-    try:
-        result = ("ok", ingest(engine, files, group=group))
-    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent, which raises it
-        result = ("error", exc)
-    try:
-        try:
-            send.send(result)
-        except Exception as exc:  # an exception that does not pickle
-            send.send(("error", KbError(f"ingest failed: {result[1]!r} ({exc})")))
-        send.close()
-    finally:
-        os._exit(0)  # nothing of the parent's (consoles, pools, atexit) runs here
+    return ingest(engine, files, group=group)

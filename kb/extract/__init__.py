@@ -63,14 +63,31 @@ def load_early() -> None:
 
 
 def _extract(engine, rules_dir, on_progress, workers, extract_terms) -> ExtractReport:
-    terms = extract_terms(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers)
     try:
-        from kb.extract.qa import extract_qa
+        from kb.extract import qa
     except ModuleNotFoundError as exc:  # the Q&A extractor is written separately
         if exc.name != "kb.extract.qa":
             raise
-        return ExtractReport(terms, None)
+        return ExtractReport(extract_terms(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers), None)
     # extract_qa reports progress as (done, total)
     qa_progress = (lambda done, total: on_progress("qa", done, total)) if on_progress else None
-    qa = extract_qa(engine, rules_dir=rules_dir, on_progress=qa_progress, workers=workers)
-    return ExtractReport(terms, qa)
+    ahead = None
+
+    def segmented(messages: int) -> None:
+        """Once the texts are cut, the Q&A extraction reads what it can ahead, in a process of its own."""
+        nonlocal ahead
+        ahead = qa.start_ahead(engine, messages, rules_dir, workers)
+
+    try:
+        terms = extract_terms(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,
+                              segmented=segmented)
+    except BaseException:
+        if ahead is not None:
+            ahead.stop()
+        raise
+    if ahead is None:
+        return ExtractReport(terms, qa.extract_qa(engine, rules_dir=rules_dir, on_progress=qa_progress,
+                                                  workers=workers))
+    ahead.send("go")
+    return ExtractReport(terms, ahead.result(on_message=(lambda done_total: qa_progress(*done_total))
+                                            if qa_progress else None))

@@ -203,6 +203,61 @@ def extract_qa(engine: Engine, rules_dir: str | Path | None = None,
     with parallel.paused_gc():
         ordered, counts, aliases = _linking_inputs(engine)
         pairs = link_days(ordered, rules, counts.weights(), aliases, on_progress, workers)
+    return _replace_pairs(engine, pairs, counts, aliases, started)
+
+
+MIN_AHEAD_MESSAGES = 20000  # from this many messages on (and with fork and several cores) start_ahead starts
+
+
+def start_ahead(engine: Engine, messages: int, rules_dir: str | Path | None = None,
+                workers: int | None = None) -> parallel.Forked | None:
+    """extract_qa started early, in a forked process, while the term extraction goes on: it reads
+    the days, counts their bigrams, learns the @name aliases, cleans the texts and reads their
+    question cues (none of which depends on the terms) on the core the term passes leave free, then waits. Send it "go" once
+    the terms and their mentions are stored (anything else, or closing it, stops it); its
+    ``result`` is then extract_qa's report, its messages (done, total) as extract_qa's
+    ``on_progress`` has them. The pairs are those extract_qa would find. None when it would not
+    gain: fewer than MIN_AHEAD_MESSAGES ``messages``, one worker, or no fork.
+    """
+    if messages < MIN_AHEAD_MESSAGES or not parallel.can_fork(workers):
+        return None
+    return parallel.Forked(_ahead, engine, rules_dir, workers, name="Q&A extraction")
+
+
+def _ahead(channel, engine: Engine, rules_dir: str | Path | None, workers: int | None) -> dict[str, Any] | None:
+    """start_ahead's process."""
+    started = _time.perf_counter()
+    engine.dispose(close=False)  # the parent's pooled connections are the parent's: open new ones
+    rules = load_qa_rules(rules_dir)
+    with parallel.paused_gc():
+        with engine.connect() as conn:
+            days = load_days(conn, {})
+        ordered = [days[key] for key in sorted(days, key=lambda k: (k[0],))]
+        counts = BigramCounts.of(ordered)
+        aliases = learn_aliases(ordered)
+        for messages in ordered:
+            for message in messages:
+                if message.kind in ("text", "quote", "link"):
+                    message.asking(rules)  # cleaned and read for cues here, not in the linking workers
+        ready = _time.perf_counter()
+        if channel.recv() != "go":
+            return None
+        resumed = _time.perf_counter()
+        with engine.connect() as conn:
+            terms = message_terms(conn)
+        no_terms: frozenset[int] = frozenset()
+        for messages in ordered:
+            for message in messages:
+                message.terms = terms.get(message.id, no_terms)
+        pairs = link_days(ordered, rules, counts.weights(), aliases, lambda done, total: channel.send((done, total)),
+                          workers)
+    # the time of its own work, not of the wait
+    return _replace_pairs(engine, pairs, counts, aliases, started + (resumed - ready))
+
+
+def _replace_pairs(engine: Engine, pairs: list[Pair], counts: BigramCounts, aliases: dict[str, str],
+                   started: float) -> dict[str, Any]:
+    """Replace qa_pairs, qa_answers and qa_terms with ``pairs`` (and keep the linking state)."""
     pair_rows, answer_rows, term_rows = pair_tables(pairs, first_id=1)
     with engine.begin() as conn:
         conn.execute(sa.delete(QATerm.__table__))

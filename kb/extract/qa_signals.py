@@ -54,6 +54,7 @@ class Msg:
     seconds: int = field(init=False)
     _grams: set[str] | None = field(default=None, init=False, repr=False, compare=False)
     _body: str | None = field(default=None, init=False, repr=False, compare=False)
+    _asking: tuple | None = field(default=None, init=False, repr=False, compare=False)  # (rules, cues)
 
     def __post_init__(self) -> None:
         try:
@@ -68,6 +69,13 @@ class Msg:
         if self._body is None:
             self._body = clean(self.text, self.mentions)
         return self._body
+
+    def asking(self, rules: QARules) -> tuple[float, list] | None:
+        """asking_cues of the body by these rules (computed once for them)."""
+        known = self._asking
+        if known is None or known[0] is not rules:
+            known = self._asking = (rules, asking_cues(self.body, rules))
+        return known[1]
 
     @property
     def grams(self) -> set[str]:
@@ -374,11 +382,11 @@ def find_questions(messages: list[Msg], rules: QARules) -> DayQuestions:
     questions, talk = day.questions, day.talk
     for i, m in enumerate(messages):
         if m.kind == "link" and i not in repeated:  # a link asks too (is it no answer?), but is no question
-            if asking_cues(m.body, rules):
+            if m.asking(rules):
                 day.asks.add(i)
         if m.kind in ("text", "quote") and i not in repeated:
             body = m.body
-            cues = asking_cues(body, rules)
+            cues = m.asking(rules)
             found = None
             if cues is not None:
                 day.asks.add(i)

@@ -37,17 +37,21 @@ class TermReport:
 
 
 def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Progress | None = None,
-                  rules: TermRules | None = None, workers: int | None = None) -> TermReport:
+                  rules: TermRules | None = None, workers: int | None = None,
+                  segmented: Callable[[int], None] | None = None) -> TermReport:
     """Find, rank and store candidate terms, their mentions and candidate definitions.
 
     ``workers``: processes that segment uncached texts and run the passes over all messages
     (default: every core; see kb.nlp.parallel). The output is the same with any number.
+    ``segmented(number of messages)`` is called once every text is segmented (and pkuseg's
+    model released), before anything is stored: kb.extract starts the Q&A extraction then.
     """
     with parallel.paused_gc():
-        return _extract_terms(engine, rules or load_term_rules(rules_dir), on_progress, workers)
+        return _extract_terms(engine, rules or load_term_rules(rules_dir), on_progress, workers, segmented)
 
 
-def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | None, workers: int | None) -> TermReport:
+def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | None, workers: int | None,
+                   segmented_hook: Callable[[int], None] | None = None) -> TermReport:
     workers = parallel.worker_count(workers)
     report = TermReport()
     clock = time.perf_counter()
@@ -70,6 +74,8 @@ def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | Non
                                                workers=workers)
     docs = [segmented.get(m.text, []) for m in messages]
     lap("segment")
+    if segmented_hook is not None:
+        segmented_hook(len(messages))
 
     exclude = speaker_keys(messages) - {term_key(w) for w in words}
     definition_matches: list = []

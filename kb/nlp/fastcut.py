@@ -32,6 +32,7 @@ benchmarks/bench_build.py on every text of the corpus.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 
 NUM, LETTER = "\ue000", "\ue001"  # pkuseg's "**Num" and "**Letter" as one character each
@@ -51,7 +52,6 @@ class FastCut:
     """
 
     def __init__(self, model) -> None:
-        import numpy
         from pkuseg import inference
         from pkuseg.feature_extractor import FeatureExtractor
 
@@ -64,7 +64,7 @@ class FastCut:
         self._words = extractor.unigram
         self._features = extractor.feature_to_idx
         self._starts_word = {w[:2] for w in self._words if len(w) >= 2}
-        self._is_begin = numpy.array(["B" in model.idx_to_tag[i] for i in range(len(model.idx_to_tag))])
+        self._is_begin = ["B" in model.idx_to_tag[i] for i in range(len(model.idx_to_tag))]
         self._rename = str.maketrans({ord(k): "&" for k in FeatureExtractor.keywords})
         normalise = {ord(c): NUM for c in FeatureExtractor.num}
         normalise.update({ord(c): LETTER for c in FeatureExtractor.letter})
@@ -76,7 +76,8 @@ class FastCut:
         self._post = post if getattr(post, "do_process", False) else None
         if self._post is not None:
             listed = post.common_words | post.other_words
-            self._listed_prefixes = {w[:k] for w in listed for k in range(1, len(w))}
+            # what a merge can begin with: a listed word or the start of one
+            self._merge_heads = listed | {w[:k] for w in listed for k in range(1, len(w))}
 
     @staticmethod
     def supports(model) -> bool:
@@ -118,8 +119,13 @@ class FastCut:
         node_score, edge_score = self._scores(feature_lists, model.n_tag, model.n_feature * model.n_tag, model.w, 1.0)
         _score, tags = self._viterbi(node_score, edge_score)
         # a word begins at the first character and wherever the tag is a B tag
-        cuts = [0, *(self._is_begin[tags[1:]].nonzero()[0] + 1).tolist(), len(text)]
-        return [text[a:b] for a, b in zip(cuts, cuts[1:])]
+        is_begin, words, start = self._is_begin, [], 0
+        for i, tag in enumerate(tags.tolist()):
+            if i and is_begin[tag]:
+                words.append(text[start:i])
+                start = i
+        words.append(text[start:])
+        return words
 
     def feature_lists(self, text: str) -> list[list[int]] | None:
         """The feature indexes of each character of ``text`` (one piece: no spaces), as pkuseg's
@@ -202,12 +208,8 @@ class FastCut:
         """pkuseg's ``Postprocesser.post_process(sent, check_seperated=True)``, skipping the
         positions where no listed word can start: a merge of m words is listed only if the first
         two words begin (or are) a listed word."""
-        common, other, prefixes = self._post.common_words, self._post.other_words, self._listed_prefixes
-
-        def may_start(head: str) -> bool:
-            return head in prefixes or head in other or head in common
-
-        if not any(may_start(a + b) for a, b in zip(sent, sent[1:])):
+        common, other, heads = self._post.common_words, self._post.other_words, self._merge_heads
+        if heads.isdisjoint(map(operator.add, sent, sent[1:])):
             return sent  # no merge anywhere, so the list never changes
         for m in range(7, 1, -1):
             end = len(sent) - m
@@ -215,7 +217,7 @@ class FastCut:
                 continue
             i = 0
             while i < end + 1:
-                if may_start(sent[i] + sent[i + 1]):
+                if sent[i] + sent[i + 1] in heads:
                     merged = "".join(sent[i:i + m])
                     if merged in common:
                         merge = True

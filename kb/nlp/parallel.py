@@ -202,3 +202,98 @@ def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | Non
             gc.unfreeze()
         if not had_model:
             release_model()
+
+
+class Forked:
+    """``target(channel, *args)`` run in a forked process, which this one talks to over a pipe.
+
+    The child inherits this process's memory as it is now (nothing pickled on the way in). What
+    ``target`` returns, or the exception it raises, comes back to ``result``; before that it may
+    ``channel.send`` messages of its own (progress) and ``channel.recv`` what this process
+    ``send``s. The child leaves by ``os._exit``: nothing of this process's (consoles, pools,
+    atexit handlers, database connections) is closed or run there; ``name`` is what the errors
+    call it. It is no daemon, so it may
+    start workers of its own; it stops when this process's end of the pipe closes, if it waits
+    on it then. Linux's fork only: the caller checks ``can_fork``.
+    """
+
+    def __init__(self, target: Callable[..., Any], *args: Any, name: str = "a worker process") -> None:
+        context = multiprocessing.get_context("fork")
+        self._name = name  # what the errors call it
+        self._conn, child_end = context.Pipe()
+        self._process = context.Process(target=_forked_main, args=(child_end, self._conn, target, args, name))
+        self._process.start()
+        child_end.close()
+
+    def send(self, message: Any) -> None:
+        """Send to the child (it reads with ``channel.recv``); nothing if it has left already."""
+        try:
+            self._conn.send(message)
+        except OSError:
+            pass
+
+    def result(self, on_message: Callable[[Any], None] | None = None) -> Any:
+        """Wait for the child: what ``target`` returned, or its exception raised here. The
+        messages it sent before go to ``on_message``."""
+        from kb.errors import KbError
+
+        try:
+            while True:
+                try:
+                    kind, value = self._conn.recv()
+                except EOFError:
+                    self._process.join()
+                    raise KbError(f"{self._name} stopped (exit status {self._process.exitcode}) "
+                                  "before it reported") from None
+                if kind == "message":
+                    if on_message is not None:
+                        on_message(value)
+                    continue
+                self._process.join()
+                if kind == "error":
+                    raise value
+                return value
+        finally:
+            self._conn.close()
+
+    def stop(self) -> None:
+        """Close the pipe and wait for the child (which leaves when it next waits on the pipe)."""
+        self._conn.close()
+        self._process.join()
+
+
+class _Channel:
+    """The child's end of a Forked pipe, as ``target`` sees it."""
+
+    def __init__(self, conn) -> None:
+        self._conn = conn
+
+    def send(self, message: Any) -> None:
+        self._conn.send(("message", message))
+
+    def recv(self) -> Any:
+        """What the parent sent; EOFError once it closed its end."""
+        return self._conn.recv()
+
+
+def _forked_main(conn, parent_end, target: Callable[..., Any], args: tuple, name: str) -> None:
+    """In the forked process: run target, send ("ok", value) or ("error", exception), and leave."""
+    from kb.errors import KbError
+
+    global _fork_job
+    _fork_job = None  # started() of the parent's, if any, is not this process's
+    parent_end.close()
+    try:
+        result = ("ok", target(_Channel(conn), *args))
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent, which raises it
+        result = ("error", exc)
+    try:
+        try:
+            conn.send(result)
+        except Exception as exc:  # a value or an exception that does not pickle
+            conn.send(("error", KbError(f"{name} failed: {result[1]!r} ({exc})")))
+        conn.close()
+    except OSError:
+        pass  # the parent is gone
+    finally:
+        os._exit(0)

@@ -3,6 +3,7 @@ gives: tokens, and a whole build."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,107 @@ def test_parallel_build_equals_one_process_build(tmp_path, pools, monkeypatch):
     for name in TABLES:
         assert two[name] == one[name], name
     assert results[2][1] == results[1][1]
+
+
+def test_a_build_linking_q_and_a_ahead_equals_one_process_build(tmp_path, pools, monkeypatch):
+    """The Q&A extraction started ahead, in a process of its own beside the term passes
+    (kb.extract.qa.start_ahead), which links the days in two processes of its own."""
+    record = tmp_path / "pools"  # the Q&A process's pools are started there, not here
+    real = parallel._context
+
+    def recording():
+        context = real()
+
+        class Ctx:
+            def get_start_method(self):
+                return context.get_start_method()
+
+            def Pool(self, processes, **kwargs):  # noqa: N802 - multiprocessing's name
+                with record.open("a") as file:
+                    file.write(f"{os.getpid()} {processes}\n")
+                return context.Pool(processes, **kwargs)
+        return Ctx()
+
+    monkeypatch.setattr(parallel, "_context", recording)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(qa, "MIN_PARALLEL_DAYS", 1)
+    monkeypatch.setattr(run, "MIN_PARALLEL_MESSAGES", 1)
+    monkeypatch.setattr(qa, "MIN_AHEAD_MESSAGES", 1)
+    results = {}
+    for workers in (1, 2):
+        url = f"sqlite:///{tmp_path / f'kb{workers}.sqlite'}"
+        site = tmp_path / f"site{workers}"
+        result = CliRunner().invoke(main, ["build", str(ROOT / "examples" / "logs"), "--out", str(site),
+                                           "--workers", str(workers), "--db", url])
+        assert result.exit_code == 0, result.output
+        results[workers] = dump(url), site_files(site)
+    started = [line.split() for line in record.read_text().splitlines()]
+    # this process: segmenting, the rules, the mention scan; the Q&A process: linking the days
+    assert [n for pid, n in started if int(pid) == os.getpid()] == ["2", "1", "2"]
+    assert [n for pid, n in started if int(pid) != os.getpid()] == ["2"]
+    one, two = results[1][0], results[2][0]
+    assert one["qa"] and one["qa_terms"]
+    for name in TABLES:
+        assert two[name] == one[name], name
+    assert results[2][1] == results[1][1]
+
+
+def _echo(channel, first, second):
+    channel.send(("got", first))
+    told = channel.recv()
+    channel.send(("told", told))
+    return first + second, os.getpid()
+
+
+def _fail(channel, message):
+    from kb.errors import KbError
+
+    raise KbError(message)
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("no pickling")
+
+
+def _fail_unpicklably(channel):
+    raise _Unpicklable("lost on the way")
+
+
+def _die(channel):
+    os._exit(4)
+
+
+def _wait(channel):
+    return channel.recv()
+
+
+def test_forked_returns_its_value_and_relays_its_messages():
+    child = parallel.Forked(_echo, [1, 2], [3])
+    child.send("go")
+    messages = []
+    value, pid = child.result(on_message=messages.append)
+    assert value == [1, 2, 3] and pid != os.getpid()
+    assert messages == [("got", [1, 2]), ("told", "go")]
+
+
+def test_forked_raises_what_its_target_raised_naming_it():
+    from kb.errors import KbError
+
+    with pytest.raises(KbError, match="rules/qa.yaml:3: bad"):
+        parallel.Forked(_fail, "rules/qa.yaml:3: bad").result()
+    with pytest.raises(KbError, match=r"Q&A extraction failed: _Unpicklable\('lost on the way'\)"):
+        parallel.Forked(_fail_unpicklably, name="Q&A extraction").result()
+    with pytest.raises(KbError, match=r"Q&A extraction stopped \(exit status 4\) before it reported"):
+        parallel.Forked(_die, name="Q&A extraction").result()
+
+
+def test_a_stopped_forked_process_leaves():
+    import multiprocessing
+
+    child = parallel.Forked(_wait)
+    child.stop()  # it was waiting for a message: it reads the end of the pipe and leaves
+    assert not multiprocessing.active_children()
 
 
 def _sum_share(shared, span):

@@ -1,0 +1,97 @@
+"""extract() starts the Q&A extraction ahead, in a forked process, once the texts are cut
+(kb.extract.qa.start_ahead): the same tables as extract_qa after the terms, on SQLite and
+PostgreSQL; its progress and its errors reach the caller; no process is left behind."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from kb.errors import KbError
+from kb.extract import extract, qa, run
+
+QA_TABLES = ("SELECT id, question_id, score, signals FROM qa_pairs ORDER BY id",
+             "SELECT pair_id, message_id, rank, score, signals FROM qa_answers ORDER BY pair_id, rank",
+             "SELECT pair_id, term_id FROM qa_terms ORDER BY pair_id, term_id",
+             "SELECT value FROM settings WHERE key = 'qa.linking'")
+
+
+def qa_tables(engine) -> list[list[tuple]]:
+    with engine.connect() as conn:
+        return [[tuple(row) for row in conn.execute(sa.text(sql))] for sql in QA_TABLES]
+
+
+def count(engine, table: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+@pytest.fixture
+def ahead(monkeypatch):
+    """The Q&A extraction goes ahead on the examples too; the processes it started are listed."""
+    monkeypatch.setattr(qa, "MIN_AHEAD_MESSAGES", 1)
+    started = []
+    real = qa.start_ahead
+
+    def spy(*args, **kwargs):
+        child = real(*args, **kwargs)
+        started.append(child)
+        return child
+    monkeypatch.setattr(qa, "start_ahead", spy)
+    return started
+
+
+def test_ahead_extracts_the_pairs_one_process_extracts(examples_engine, ahead):
+    one = extract(examples_engine, workers=1)
+    assert ahead == [None]  # one worker: nothing ahead, extract_qa after the terms
+    first = qa_tables(examples_engine)
+    progress = []
+    two = extract(examples_engine, workers=2, on_progress=lambda *args: progress.append(args))
+    assert ahead[1] is not None
+    assert first[0] and first[1] and first[2] and qa_tables(examples_engine) == first
+    assert two.qa["pairs"] == one.qa["pairs"] == len(first[0]) and two.qa["answers"] == one.qa["answers"]
+    qa_progress = [args for args in progress if args[0] == "qa"]
+    assert qa_progress and qa_progress[-1][1] == qa_progress[-1][2] > 0  # every day linked, as reported
+    assert not multiprocessing.active_children()
+
+
+def test_too_few_messages_or_one_core_go_without(examples_engine, monkeypatch):
+    monkeypatch.setattr(qa, "MIN_AHEAD_MESSAGES", 10**6)
+    assert qa.start_ahead(examples_engine, 1000, workers=2) is None
+    monkeypatch.setattr(qa, "MIN_AHEAD_MESSAGES", 1)
+    assert qa.start_ahead(examples_engine, 1000, workers=1) is None
+
+
+def test_an_error_of_the_q_and_a_process_is_raised_after_the_terms(examples_engine, ahead, monkeypatch):
+    extract(examples_engine, workers=1)
+    before = qa_tables(examples_engine)
+
+    def broken(*args, **kwargs):
+        raise KbError("rules/qa.yaml: linking went wrong")
+    monkeypatch.setattr(qa, "link_days", broken)  # in the forked process, which inherits the patch
+    with pytest.raises(KbError, match="linking went wrong"):
+        extract(examples_engine, workers=2)
+    assert ahead[-1] is not None
+    assert count(examples_engine, "terms") and count(examples_engine, "mentions")  # the terms were stored
+    assert qa_tables(examples_engine) == before  # and the pairs left as they were
+    assert not multiprocessing.active_children()
+
+
+def test_a_q_and_a_process_that_dies_says_so(examples_engine, ahead, monkeypatch):
+    monkeypatch.setattr(qa, "link_days", lambda *args, **kwargs: os._exit(6))
+    with pytest.raises(KbError, match=r"Q&A extraction stopped \(exit status 6\) before it reported"):
+        extract(examples_engine, workers=2)
+
+
+def test_an_error_of_the_terms_stops_the_q_and_a_process(examples_engine, ahead, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KbError("scoring went wrong")
+    monkeypatch.setattr(run, "score_candidates", broken)
+    with pytest.raises(KbError, match="scoring went wrong"):
+        extract(examples_engine, workers=2)
+    assert ahead and ahead[-1] is not None  # it had started, and was stopped
+    assert not multiprocessing.active_children()
+    assert count(examples_engine, "qa_pairs") == 0
