@@ -62,6 +62,7 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
         err_console.print(f"    warning: {warning}", markup=False, soft_wrap=True)
 
     started = time.perf_counter()
+    preloaded: list = []  # the wiki's data, read while the extraction's last stage ran (if it did)
     try:
         from kb.extract import extract
     except ModuleNotFoundError as exc:
@@ -73,8 +74,14 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
             def on_progress(stage: str, done: int, total: int) -> None:
                 status.update(f"extract: {stage} {done}/{total}")
 
+            def meanwhile() -> None:  # while the Q&A pairs are linked in a process of their own
+                from kb.publish.data import preload
+
+                status.update("extract: qa (and reading the wiki's data)")
+                preloaded.append(preload(engine))
+
             extracted = extract(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,
-                                skip_unchanged=not force, append_limit=append_limit)
+                                skip_unchanged=not force, append_limit=append_limit, meanwhile=meanwhile)
         terms = extracted.terms
         if getattr(extracted, "skipped", False):
             console.print(f"2/3 extract: nothing changed since the last extraction, skipped "
@@ -88,7 +95,8 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
                           + f" ({time.perf_counter() - started:.1f} s)")
 
     with err_console.status("wiki…", spinner="dots"):
-        wiki = render_wiki(engine, out, templates=templates, **since_last_render(engine, rules_dir))
+        wiki = render_wiki(engine, out, templates=templates, preloaded=preloaded[0] if preloaded else None,
+                           **since_last_render(engine, rules_dir))
     console.print("3/3 ", end="")
     print_report(console, wiki)
     if report.rejected:  # as kb ingest: the others are built, and the exit status says not all were

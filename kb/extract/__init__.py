@@ -22,7 +22,8 @@ class ExtractReport:
 
 def extract(engine: Engine, rules_dir: str | None = None,
             on_progress: Callable[[str, int, int], None] | None = None, workers: int | None = None,
-            skip_unchanged: bool = False, append_limit: float | None = None) -> ExtractReport:
+            skip_unchanged: bool = False, append_limit: float | None = None,
+            meanwhile: Callable[[], None] | None = None) -> ExtractReport:
     """Run term extraction, then the Q&A extractor, over every message in the database.
 
     ``on_progress(stage, done, total)`` is called as each stage advances. ``workers``: processes
@@ -34,6 +35,10 @@ def extract(engine: Engine, rules_dir: str | None = None,
     change is new files, they are appended to the last extraction (kb.extract.append) unless
     the messages appended since the last full extraction would exceed ``append_limit`` of it
     (default kb.extract.append.APPEND_LIMIT; 0 never appends).
+
+    The Q&A extraction of a full extraction of many messages runs in a process of its own, started
+    once the texts are cut (kb.extract.qa.start_ahead): ``meanwhile()`` is then called here once the
+    terms are stored, while it links (kb build reads the wiki's data then); not otherwise.
     """
     from kb.extract import append as ap
     from kb.extract import fingerprint as fp
@@ -46,7 +51,7 @@ def extract(engine: Engine, rules_dir: str | None = None,
         new = ap.plan(engine, rules_dir, state, ap.APPEND_LIMIT if append_limit is None else append_limit)
         if new is not None:
             return ap.append(engine, new, rules_dir, on_progress, workers)  # the state stored with it
-    report = _extract(engine, rules_dir, on_progress, workers, extract_terms)
+    report = _extract(engine, rules_dir, on_progress, workers, extract_terms, meanwhile)
     fp.store(engine, fp.fingerprint(engine, rules_dir), **ap.state_after(engine, rules_dir, None))
     return report
 
@@ -62,7 +67,9 @@ def load_early() -> None:
     general_frequencies()
 
 
-def _extract(engine, rules_dir, on_progress, workers, extract_terms) -> ExtractReport:
+def _extract(engine, rules_dir, on_progress, workers, extract_terms, meanwhile=None) -> ExtractReport:
+    from kb.nlp import parallel
+
     try:
         from kb.extract import qa
     except ModuleNotFoundError as exc:  # the Q&A extractor is written separately
@@ -89,5 +96,14 @@ def _extract(engine, rules_dir, on_progress, workers, extract_terms) -> ExtractR
         return ExtractReport(terms, qa.extract_qa(engine, rules_dir=rules_dir, on_progress=qa_progress,
                                                   workers=workers))
     ahead.send("go")
+    # what the term passes freed here is mostly copies of pages the Q&A process still shares: give
+    # them back while it links (about 150 MiB less at the peak of a first build of the corpus)
+    parallel.trim_heap()
+    if meanwhile is not None:
+        try:
+            meanwhile()
+        except BaseException:
+            ahead.stop()  # (once it has stored its pairs: it reads nothing more from here)
+            raise
     return ExtractReport(terms, ahead.result(on_message=(lambda done_total: qa_progress(*done_total))
                                             if qa_progress else None))

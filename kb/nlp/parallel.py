@@ -136,6 +136,23 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def trim_heap() -> None:
+    """Give the memory this process has freed back to the system (glibc's ``malloc_trim``; nothing
+    elsewhere). Python keeps freed memory for reuse, so pages a forked child shares and this
+    process has since copied (by touching their objects) and freed would otherwise stay counted
+    twice."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return
+
+
 def spans(total: int, pieces: int) -> list[range]:
     """0..total cut into at most ``pieces`` consecutive ranges of nearly equal length."""
     pieces = max(1, min(pieces, total))

@@ -116,7 +116,8 @@ class Data:
 
 
 def load(engine: Engine, messages: bool = True, save_pinyin: bool = True,
-         focus: Callable[[Data], tuple[set[int], set[int], set[int] | None]] | None = None) -> Data:
+         focus: Callable[[Data], tuple[set[int], set[int], set[int] | None]] | None = None,
+         preloaded: Preloaded | None = None) -> Data:
     """Everything the published pages show, in a handful of queries.
 
     With ``messages`` every message is loaded (for the day pages) and each term's
@@ -129,15 +130,18 @@ def load(engine: Engine, messages: bool = True, save_pinyin: bool = True,
     whose messages they show (None: every pair's); then only the messages those pages and the
     index pages quote are read, and only those terms get their examples and days (the data of the
     pages made is the same as with everything loaded). It is not called when no mention is stored.
+
+    ``preloaded`` (with ``messages``, without ``focus``): what ``preload`` read of the same
+    database before its Q&A pairs were stored; only the rest is read now.
     """
+    if preloaded is not None and messages and focus is None:
+        return _completed(engine, preloaded, save_pinyin)
     with Session(engine) as session:
         terms = _load_terms(session)
         by_id = {t.id: t for t in terms}
         _load_candidate_definitions(session, by_id)
         qa = _load_qa(session, by_id)
-        sources = [SourceInfo(*row) for row in session.execute(
-            select(Source.id, Source.group, Source.date, Source.title, Source.n_messages)
-            .order_by(Source.date, Source.group, Source.id))]
+        sources = _load_sources(session)
         connection = session.connection()
         spans = _load_spans(connection, by_id) if messages and focus is not None else None
         if spans is not None:  # (without stored mentions, pages depend on each other: all are made)
@@ -145,10 +149,7 @@ def load(engine: Engine, messages: bool = True, save_pinyin: bool = True,
             shown = qa if pair_ids is None else {i: qa[i] for i in pair_ids if i in qa}
             loaded = _load_focused(connection, by_id, shown, spans, day_ids, term_ids)
         elif messages:
-            loaded = _load_messages(connection, None)
-            spans = _load_spans(connection, by_id)
-            _examples_from_spans(spans or {}, {m.id: (m.source_id, len(m.text)) for m in loaded.values() if m.text is not None},
-                                 by_id)
+            loaded, spans = _load_all_messages(connection, by_id)
         else:
             loaded = _load_messages(connection, _needed_messages(by_id, qa))
             spans = None
@@ -157,12 +158,72 @@ def load(engine: Engine, messages: bool = True, save_pinyin: bool = True,
             # learns a character it has no reading of when a query has it: importing pypinyin for a
             # day's few new characters would cost a render a fifth of its time)
             _save_char_readings(session, terms, {} if spans is not None and focus is not None else loaded)
+    return Data(terms, by_id, sources, loaded, _by_source(loaded), qa, spans)
+
+
+@dataclass
+class Preloaded:
+    """What a full load reads that the Q&A pairs do not change (``preload``), with the readings of
+    the terms' names and of the characters as settings should keep them (``None``: unchanged)."""
+    terms: list[TermInfo]
+    by_id: dict[int, TermInfo]
+    sources: list[SourceInfo]
+    messages: dict[int, MessageInfo]
+    spans: dict[int, list[tuple[int, int, int]]] | None
+    readings: dict[str, dict | None]
+
+
+def preload(engine: Engine) -> Preloaded:
+    """The part of ``load(engine)`` that does not depend on the Q&A tables (terms, definitions,
+    sources, every message and mention; nothing written): kb build reads it while the Q&A pairs
+    are linked (kb.extract), and hands it to ``load(preloaded=…)``, which reads the rest."""
+    with Session(engine) as session:
+        terms = _load_terms(session)
+        by_id = {t.id: t for t in terms}
+        _load_candidate_definitions(session, by_id)
+        sources = _load_sources(session)
+        loaded, spans = _load_all_messages(session.connection(), by_id)
+        names, new_names = _filled(session, py.SETTING_KEY, _term_readings(terms))
+        _apply_pinyin(terms, names)
+        chars, new_chars = _filled(session, py.CHARS_KEY, _char_readings(terms, loaded))
+    return Preloaded(terms, by_id, sources, loaded, spans,
+                     {py.SETTING_KEY: names if new_names else None, py.CHARS_KEY: chars if new_chars else None})
+
+
+def _completed(engine: Engine, preloaded: Preloaded, save_pinyin: bool) -> Data:
+    """load() from what preload() read: the Q&A pairs, and the readings saved."""
+    terms, by_id, loaded = preloaded.terms, preloaded.by_id, preloaded.messages
+    with Session(engine) as session:
+        qa = _load_qa(session, by_id)
+        for key, value in preloaded.readings.items():
+            if value is not None and save_pinyin:
+                _save_setting(session, key, value)
+    return Data(terms, by_id, preloaded.sources, loaded, _by_source(loaded), qa, preloaded.spans)
+
+
+def _load_sources(session: Session) -> list[SourceInfo]:
+    return [SourceInfo(*row) for row in session.execute(
+        select(Source.id, Source.group, Source.date, Source.title, Source.n_messages)
+        .order_by(Source.date, Source.group, Source.id))]
+
+
+def _load_all_messages(connection, by_id: dict[int, TermInfo]) -> tuple[dict[int, MessageInfo], dict | None]:
+    """Every message, and the stored mentions of the shown terms (giving each term its examples and days)."""
+    loaded = _load_messages(connection, None)
+    spans = _load_spans(connection, by_id)
+    _examples_from_spans(spans or {}, {m.id: (m.source_id, len(m.text)) for m in loaded.values() if m.text is not None},
+                         by_id)
+    return loaded, spans
+
+
+def _by_source(loaded: dict[int, MessageInfo]) -> dict[int, list[int]]:
+    """source id → its message ids in order."""
     by_source: dict[int, list[int]] = defaultdict(list)
     for message in loaded.values():
         by_source[message.source_id].append(message.id)
     for ids in by_source.values():
         ids.sort(key=lambda i: loaded[i].seq)
-    return Data(terms, by_id, sources, loaded, dict(by_source), qa, spans)
+    return dict(by_source)
 
 
 def _load_focused(connection, by_id: dict[int, TermInfo], qa: dict[int, QAInfo],
@@ -317,26 +378,48 @@ def _driver_rows(connection, sql: str) -> list[tuple]:
 
 
 def _attach_pinyin(session: Session, terms: list[TermInfo], save: bool) -> None:
-    cache = _filled_setting(session, py.SETTING_KEY, lambda c: py.fill(c, (t.canonical for t in terms)), save)
+    _apply_pinyin(terms, _filled_setting(session, py.SETTING_KEY, _term_readings(terms), save))
+
+
+def _term_readings(terms: list[TermInfo]) -> Callable[[dict], bool]:
+    return lambda cache: py.fill(cache, (t.canonical for t in terms))
+
+
+def _apply_pinyin(terms: list[TermInfo], cache: dict) -> None:
     for term in terms:
         term.pinyin, term.initials = cache[term.canonical]
 
 
 def _save_char_readings(session: Session, terms: list[TermInfo], messages: dict[int, "MessageInfo"]) -> None:
     """Readings of every hanzi of the term names and the loaded messages, for kb lookup (kb.publish.pinyin)."""
+    _filled_setting(session, py.CHARS_KEY, _char_readings(terms, messages), save=True)
+
+
+def _char_readings(terms: list[TermInfo], messages: dict[int, "MessageInfo"]) -> Callable[[dict], bool]:
     chars = py.hanzi("".join(t.canonical + "".join(t.aliases) for t in terms))
     chars |= py.hanzi("".join(m.text or "" for m in messages.values()))
-    _filled_setting(session, py.CHARS_KEY, lambda table: py.fill_chars(table, chars), save=True)
+    return lambda table: py.fill_chars(table, chars)
 
 
 def _filled_setting(session: Session, key: str, fill: Callable[[dict], bool], save: bool) -> dict:
     """The dict kept in settings under key, completed by fill (True when it added something), saved if so."""
+    value, changed = _filled(session, key, fill)
+    if changed and save:
+        _save_setting(session, key, value)
+    return value
+
+
+def _filled(session: Session, key: str, fill: Callable[[dict], bool]) -> tuple[dict, bool]:
+    """The dict kept in settings under key completed by fill, and whether fill added something."""
     setting = session.get(Setting, key)
     value: dict = dict(setting.value) if setting is not None and isinstance(setting.value, dict) else {}
-    if fill(value) and save:
-        if setting is None:
-            session.add(Setting(key=key, value=value))
-        else:
-            setting.value = value
-        session.commit()
-    return value
+    return value, fill(value)
+
+
+def _save_setting(session: Session, key: str, value: dict) -> None:
+    setting = session.get(Setting, key)
+    if setting is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        setting.value = value
+    session.commit()

@@ -70,7 +70,8 @@ def environment(templates: str | Path | None = None) -> jinja2.Environment:
 def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = None,
                 title: str = "Payment knowledge base",
                 on_page: Callable[[int], None] | None = None, version: str | None = None,
-                appended: Callable[[str], list[str] | None] | None = None) -> WikiReport:
+                appended: Callable[[str], list[str] | None] | None = None,
+                preloaded: data_module.Preloaded | None = None) -> WikiReport:
     """Render the whole wiki of the database into the folder ``out``; returns what was written.
 
     ``version`` names the database's content (the extraction's fingerprint, kb.extract); it is
@@ -80,6 +81,8 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
     day pages, the pages of the terms their messages mention, define or are asked about (and of
     the terms a changed definition links), and the indexes; every other page is left as it is,
     as a full render would leave it (tests/publish/test_render_appended.py compares the two).
+    ``preloaded``: what kb.publish.data.preload read of the database since its last change but for
+    the Q&A pairs (kb build reads it while they are linked); used when every page is made.
     """
     started = time.perf_counter()
     env = environment(templates)
@@ -116,7 +119,8 @@ def render_wiki(engine: Engine, out: str | Path, templates: str | Path | None = 
         shown |= {t.qa[0] for t in partial.terms if t.qa}  # a reading list shows a term's best pair
         return touched["day"], touched["term"], shown | (partial.qa.keys() - blocks.keys())
 
-    data = data_module.load(engine, focus=focus if files is not None else None)
+    data = data_module.load(engine, focus=focus if files is not None else None,
+                            preloaded=preloaded if files is None else None)
     report.seconds["load"] = time.perf_counter() - started
     report.terms, report.days = len(data.terms), len(data.sources)
     plan = ctx.page_plan(data, title=title, qa_blocks=blocks)  # empty unless focused

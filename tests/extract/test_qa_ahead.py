@@ -95,3 +95,19 @@ def test_an_error_of_the_terms_stops_the_q_and_a_process(examples_engine, ahead,
     assert ahead and ahead[-1] is not None  # it had started, and was stopped
     assert not multiprocessing.active_children()
     assert count(examples_engine, "qa_pairs") == 0
+
+
+def test_meanwhile_runs_while_the_q_and_a_process_links(examples_engine, ahead):
+    called = []
+    extract(examples_engine, workers=1, meanwhile=lambda: called.append("one process"))
+    assert called == []  # nothing ahead: nothing to do meanwhile
+    extract(examples_engine, workers=2, meanwhile=lambda: called.append(count(examples_engine, "mentions")))
+    assert called and called[0] > 0  # the terms and mentions were stored by then
+
+
+def test_an_error_meanwhile_is_raised_once_the_q_and_a_process_is_done(examples_engine, ahead):
+    def broken():
+        raise KbError("reading the wiki's data went wrong")
+    with pytest.raises(KbError, match="wiki's data went wrong"):
+        extract(examples_engine, workers=2, meanwhile=broken)
+    assert not multiprocessing.active_children()

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from kb.cli import main
 from kb.extract import qa, run
 from kb.nlp import Segmenter, parallel
+from kb.publish import data as data_module
 from kb.store import open_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,6 +148,9 @@ def test_a_build_linking_q_and_a_ahead_equals_one_process_build(tmp_path, pools,
     monkeypatch.setattr(qa, "MIN_PARALLEL_DAYS", 1)
     monkeypatch.setattr(run, "MIN_PARALLEL_MESSAGES", 1)
     monkeypatch.setattr(qa, "MIN_AHEAD_MESSAGES", 1)
+    preloads = []  # kb build reads the wiki's data meanwhile (kb.publish.data.preload)
+    real_preload = data_module.preload
+    monkeypatch.setattr(data_module, "preload", lambda engine: preloads.append(1) or real_preload(engine))
     results = {}
     for workers in (1, 2):
         url = f"sqlite:///{tmp_path / f'kb{workers}.sqlite'}"
@@ -159,6 +163,7 @@ def test_a_build_linking_q_and_a_ahead_equals_one_process_build(tmp_path, pools,
     # this process: segmenting, the rules, the mention scan; the Q&A process: linking the days
     assert [n for pid, n in started if int(pid) == os.getpid()] == ["2", "1", "2"]
     assert [n for pid, n in started if int(pid) != os.getpid()] == ["2"]
+    assert preloads == [1]  # the second build only
     one, two = results[1][0], results[2][0]
     assert one["qa"] and one["qa_terms"]
     for name in TABLES:
