@@ -203,7 +203,7 @@ def extract_qa(engine: Engine, rules_dir: str | Path | None = None,
     with parallel.paused_gc():
         ordered, counts, aliases = _linking_inputs(engine)
         pairs = link_days(ordered, rules, counts.weights(), aliases, on_progress, workers)
-    return _replace_pairs(engine, pairs, counts, aliases, started)
+        return _replace_pairs(engine, pairs, counts, aliases, started)
 
 
 MIN_AHEAD_MESSAGES = 20000  # from this many messages on (and with fork and several cores) start_ahead starts
@@ -239,6 +239,7 @@ def _ahead(channel, engine: Engine, rules_dir: str | Path | None, workers: int |
             for message in messages:
                 if message.kind in ("text", "quote", "link"):
                     message.asking(rules)  # cleaned and read for cues here, not in the linking workers
+        df = counts_text(counts)
         ready = _time.perf_counter()
         if channel.recv() != "go":
             return None
@@ -251,12 +252,12 @@ def _ahead(channel, engine: Engine, rules_dir: str | Path | None, workers: int |
                 message.terms = terms.get(message.id, no_terms)
         pairs = link_days(ordered, rules, counts.weights(), aliases, lambda done, total: channel.send((done, total)),
                           workers)
-    # the time of its own work, not of the wait
-    return _replace_pairs(engine, pairs, counts, aliases, started + (resumed - ready))
+        # the time of its own work, not of the wait
+        return _replace_pairs(engine, pairs, counts, aliases, started + (resumed - ready), df)
 
 
 def _replace_pairs(engine: Engine, pairs: list[Pair], counts: BigramCounts, aliases: dict[str, str],
-                   started: float) -> dict[str, Any]:
+                   started: float, df: str | None = None) -> dict[str, Any]:
     """Replace qa_pairs, qa_answers and qa_terms with ``pairs`` (and keep the linking state)."""
     pair_rows, answer_rows, term_rows = pair_tables(pairs, first_id=1)
     with engine.begin() as conn:
@@ -264,7 +265,7 @@ def _replace_pairs(engine: Engine, pairs: list[Pair], counts: BigramCounts, alia
         conn.execute(sa.delete(QAAnswer.__table__))
         conn.execute(sa.delete(QAPair.__table__))
         _insert(conn, pair_rows, answer_rows, term_rows)
-        store_linking_state(conn, counts, aliases)
+        store_linking_state(conn, counts, aliases, df)
     return _report(pairs, pair_rows, answer_rows, term_rows, started)
 
 
@@ -296,13 +297,21 @@ def append_qa(conn: sa.Connection, source_ids: Collection[int], rules_dir: str |
 
 
 
-def store_linking_state(conn: sa.Connection, counts: BigramCounts, aliases: dict[str, str]) -> None:
+def store_linking_state(conn: sa.Connection, counts: BigramCounts, aliases: dict[str, str],
+                        df: str | None = None) -> None:
     """Keep the bigram counts (as one text, "bigram TAB count" a line: a JSON object of 250,000 keys
-    costs half a second to write) and the aliases, for append_qa."""
+    costs half a second to write) and the aliases, for append_qa. ``df``: counts_text(counts), when
+    made already."""
     conn.execute(sa.delete(Setting.__table__).where(Setting.key == LINKING_SETTING))
-    df = "\n".join(f"{gram}\t{count}" for gram, count in sorted(counts.df.items()))
     conn.execute(sa.insert(Setting.__table__).values(
-        key=LINKING_SETTING, value={"n": counts.n, "df": df, "aliases": aliases}))
+        key=LINKING_SETTING, value={"n": counts.n, "df": counts_text(counts) if df is None else df, "aliases": aliases}))
+
+
+def counts_text(counts: BigramCounts) -> str:
+    """The bigram counts as store_linking_state keeps them, in bigram order (the counter's own order
+    follows the sets of bigrams, which Python's hash seed orders)."""
+    df = counts.df
+    return "\n".join(f"{gram}\t{df[gram]}" for gram in sorted(df))  # (sorting the keys: a third of the items' time)
 
 
 def stored_counts(state: dict) -> BigramCounts:

@@ -23,6 +23,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kb.nlp import parallel
 from kb.nlp.parallel import cut_many
 from kb.store.bulk import insert_many
 from kb.store.models import Alias, Segment, Setting, Term
@@ -140,13 +141,21 @@ def _changed_words_regex(words: set[str]) -> re.Pattern[str] | None:
 FEW_TEXTS = 5000
 
 
+MIN_STORED_APART = 20000  # segment_texts(stored_apart=…) writes this many new rows or more in a process of their own
+
+
 def segment_texts(engine: Engine, texts: Iterable[str], words: Iterable[str] | None = None,
                   on_progress: Callable[[int, int], None] | None = None,
                   segmenter: Segmenter | None = None,
-                  workers: int | None = None) -> tuple[dict[str, list[str]], SegmentStats]:
+                  workers: int | None = None,
+                  stored_apart: list | None = None) -> tuple[dict[str, list[str]], SegmentStats]:
     """Tokens of every text (cached in ``segments``), segmented with ``words`` as user dictionary.
 
     ``words`` defaults to user_dictionary(engine). Returns text -> tokens and what the cache did.
+    With ``stored_apart`` (a list) and at least MIN_STORED_APART new texts (and fork, and more
+    than one worker), the cache is written by a forked process while the caller goes on: its
+    kb.nlp.parallel.Forked is appended to the list, and the caller waits for its ``result()``
+    (which raises the writer's error) before it writes anything of its own.
     """
     words = sorted(set(user_dictionary(engine) if words is None else words))
     current = dict_hash(words)
@@ -191,6 +200,17 @@ def segment_texts(engine: Engine, texts: Iterable[str], words: Iterable[str] | N
         new_rows.append({"text_hash": text_hash(text), "dict_hash": current, "tokens": tokens})
     stats.segmented = len(todo)
 
+    store = (engine, stale, revalidate, new_rows, current, words, previous_hash != current or previous is None)
+    if stored_apart is not None and len(new_rows) >= MIN_STORED_APART and parallel.can_fork(workers):
+        stored_apart.append(parallel.Forked(_store_apart, *store, name="the segmentation cache's writer"))
+    else:
+        _store(*store)
+    return result, stats
+
+
+def _store(engine: Engine, stale: list[str], revalidate: list[str], new_rows: list[dict], current: str,
+           words: list[str], new_dictionary: bool) -> None:
+    """Update the cache: drop stale rows, mark the revalidated ones, add the new (and the dictionary's hash)."""
     table = Segment.__table__
     with engine.begin() as conn:
         for chunk in _chunks(stale, 500):
@@ -198,10 +218,16 @@ def segment_texts(engine: Engine, texts: Iterable[str], words: Iterable[str] | N
         for chunk in _chunks(revalidate, 500):
             conn.execute(sa.update(table).where(table.c.text_hash.in_(chunk)).values(dict_hash=current))
         insert_many(conn, table, new_rows)
-        if previous_hash != current or previous is None:
+        if new_dictionary:
             conn.execute(sa.delete(Setting.__table__).where(Setting.key == DICT_SETTING))
             conn.execute(sa.insert(Setting.__table__).values(key=DICT_SETTING, value={"hash": current, "words": words}))
-    return result, stats
+
+
+def _store_apart(_channel, engine: Engine, *store) -> None:
+    """_store in a forked process (kb.nlp.parallel.Forked), on connections of its own."""
+    engine.dispose(close=False)
+    with parallel.paused_gc():
+        _store(engine, *store)
 
 
 def _chunks(items: list[str], size: int):

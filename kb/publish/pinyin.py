@@ -42,7 +42,7 @@ def pinyin(text: str) -> tuple[str, str]:
 
 def fill(cache: dict[str, list[str]], names: Iterable[str]) -> bool:
     """Add the pinyin of each name missing from the cache; True when something was added."""
-    missing = [name for name in set(names) if name not in cache]
+    missing = [name for name in sorted(set(names)) if name not in cache]  # (in order: the same setting in every process)
     for name in missing:
         cache[name] = list(pinyin(name))
     return bool(missing)

@@ -98,3 +98,34 @@ def test_user_dictionary_is_the_glossary(engine):
         term_id = conn.execute(sa.select(Term.id).where(Term.key == "断直连")).scalar()
         conn.execute(sa.insert(Alias).values(term_id=term_id, alias="断开直连", key="断开直连", origin="curated"))
     assert user_dictionary(engine) == sorted(["断直连", "断开直连", "收单外包", "聚合支付"])
+
+
+def cache_rows(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(
+            sa.select(Segment.text_hash, Segment.dict_hash, Segment.tokens).order_by(Segment.text_hash))]
+
+
+def test_the_cache_written_apart_is_the_cache_written_here(engine, monkeypatch):
+    """segment_texts(stored_apart=…) with many new texts: a forked process writes the cache
+    while the caller goes on, and it is what segment_texts writes itself."""
+    import multiprocessing
+
+    from kb.nlp import segment
+
+    texts = ["小额支付系统的清算时间", "聚合支付的费率是多少", "断直连之后怎么对账"]
+    words = ["小额支付系统"]
+    monkeypatch.setattr(segment, "MIN_STORED_APART", 1)
+    apart: list = []
+    tokens, stats = segment_texts(engine, texts, words, segmenter=CountingSegmenter(words), workers=2,
+                                  stored_apart=apart)
+    assert len(apart) == 1 and stats.segmented == 3
+    apart[0].result()
+    assert cache_rows(engine) == sorted((segment.text_hash(t), segment.dict_hash(words), tokens[t]) for t in texts)
+    assert user_dictionary(engine) == [] and not multiprocessing.active_children()
+    again = CountingSegmenter(words)
+    assert segment_texts(engine, texts, words, segmenter=again)[1].cached == 3 and again.seen == []
+    # one worker: written here, before segment_texts returns
+    one: list = []
+    segment_texts(engine, ["网联清算平台已经上线"], words, segmenter=CountingSegmenter(words), workers=1, stored_apart=one)
+    assert one == [] and len(cache_rows(engine)) == 4
