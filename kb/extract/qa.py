@@ -211,13 +211,15 @@ MIN_AHEAD_MESSAGES = 20000  # from this many messages on (and with fork and seve
 
 def start_ahead(engine: Engine, messages: int, rules_dir: str | Path | None = None,
                 workers: int | None = None) -> parallel.Forked | None:
-    """extract_qa started early, in a forked process, while the term extraction goes on: it reads
-    the days, counts their bigrams, learns the @name aliases, cleans the texts and reads their
-    question cues (none of which depends on the terms) on the core the term passes leave free, then waits. Send it "go" once
-    the terms and their mentions are stored (anything else, or closing it, stops it); its
-    ``result`` is then extract_qa's report, its messages (done, total) as extract_qa's
-    ``on_progress`` has them. The pairs are those extract_qa would find. None when it would not
-    gain: fewer than MIN_AHEAD_MESSAGES ``messages``, one worker, or no fork.
+    """extract_qa started early, in a forked process, while the term extraction goes on.
+
+    It reads the days, counts their bigrams, learns the @name aliases, cleans the texts and reads
+    their question cues (none of which depends on the terms) on the core the term passes leave
+    free, then waits. Send it "go" once the terms and their mentions are stored (anything else,
+    or closing it, stops it); its ``result`` is then extract_qa's report, and its messages are
+    (done, total) as extract_qa's ``on_progress`` has them. The pairs are those extract_qa would
+    find. None when it would not gain: fewer than MIN_AHEAD_MESSAGES ``messages``, one worker,
+    or no fork.
     """
     if messages < MIN_AHEAD_MESSAGES or not parallel.can_fork(workers):
         return None
