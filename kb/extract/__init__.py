@@ -103,7 +103,7 @@ def _extract(engine, rules_dir, on_progress, workers, extract_terms, meanwhile=N
         try:
             meanwhile()
         except BaseException:
-            ahead.stop()  # (once it has stored its pairs: it reads nothing more from here)
+            ahead.stop()  # once it has stored its pairs (it needs nothing more from here)
             raise
     return ExtractReport(terms, ahead.result(on_message=(lambda done_total: qa_progress(*done_total))
                                             if qa_progress else None))

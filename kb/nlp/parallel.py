@@ -25,6 +25,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import pickle
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -227,7 +228,8 @@ class Forked:
     The child inherits this process's memory as it is now (nothing pickled on the way in). What
     ``target`` returns, or the exception it raises, comes back to ``result``; before that it may
     ``channel.send`` messages of its own (progress) and ``channel.recv`` what this process
-    ``send``s. The child leaves by ``os._exit``: nothing of this process's (consoles, pools,
+    ``send``s (a message to a parent that no longer listens is dropped: the work goes on). The
+    child leaves by ``os._exit``: nothing of this process's (consoles, pools,
     atexit handlers, database connections) is closed or run there; ``name`` is what the errors
     call it. It is no daemon, so it may
     start workers of its own; it stops when this process's end of the pipe closes, if it waits
@@ -262,6 +264,9 @@ class Forked:
                     self._process.join()
                     raise KbError(f"{self._name} stopped (exit status {self._process.exitcode}) "
                                   "before it reported") from None
+                except Exception as exc:  # what it sent could not be read back
+                    self._process.join()
+                    raise KbError(f"{self._name} failed: its report could not be read ({exc!r})") from None
                 if kind == "message":
                     if on_message is not None:
                         on_message(value)
@@ -286,7 +291,11 @@ class _Channel:
         self._conn = conn
 
     def send(self, message: Any) -> None:
-        self._conn.send(("message", message))
+        """Send a message (progress) to the parent; nothing if it no longer listens: the work goes on."""
+        try:
+            self._conn.send(("message", message))
+        except OSError:
+            pass
 
     def recv(self) -> Any:
         """What the parent sent; EOFError once it closed its end."""
@@ -306,9 +315,11 @@ def _forked_main(conn, parent_end, target: Callable[..., Any], args: tuple, name
         result = ("error", exc)
     try:
         try:
-            conn.send(result)
-        except Exception as exc:  # a value or an exception that does not pickle
-            conn.send(("error", KbError(f"{name} failed: {result[1]!r} ({exc})")))
+            pickle.loads(pickle.dumps(result))  # what the parent will rebuild (some errors pickle, not back)
+        except Exception as exc:  # a value or an exception that does not travel
+            value = result[1]
+            result = ("error", KbError(str(value) if isinstance(value, KbError) else f"{name} failed: {value!r} ({exc})"))
+        conn.send(result)
         conn.close()
     except OSError:
         pass  # the parent is gone

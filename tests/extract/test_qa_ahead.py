@@ -45,12 +45,13 @@ def ahead(monkeypatch):
 
 
 def test_ahead_extracts_the_pairs_one_process_extracts(examples_engine, ahead):
-    one = extract(examples_engine, workers=1)
-    assert ahead == [None]  # one worker: nothing ahead, extract_qa after the terms
-    first = qa_tables(examples_engine)
+    """On a new database (no mentions of an earlier extraction to read too early), then again in one process."""
     progress = []
     two = extract(examples_engine, workers=2, on_progress=lambda *args: progress.append(args))
-    assert ahead[1] is not None
+    assert ahead[0] is not None
+    first = qa_tables(examples_engine)
+    one = extract(examples_engine, workers=1)
+    assert ahead[1] is None  # one worker: nothing ahead, extract_qa after the terms
     assert first[0] and first[1] and first[2] and qa_tables(examples_engine) == first
     assert two.qa["pairs"] == one.qa["pairs"] == len(first[0]) and two.qa["answers"] == one.qa["answers"]
     qa_progress = [args for args in progress if args[0] == "qa"]
@@ -84,6 +85,7 @@ def test_a_q_and_a_process_that_dies_says_so(examples_engine, ahead, monkeypatch
     monkeypatch.setattr(qa, "link_days", lambda *args, **kwargs: os._exit(6))
     with pytest.raises(KbError, match=r"Q&A extraction stopped \(exit status 6\) before it reported"):
         extract(examples_engine, workers=2)
+    assert not multiprocessing.active_children()
 
 
 def test_an_error_of_the_terms_stops_the_q_and_a_process(examples_engine, ahead, monkeypatch):
@@ -105,9 +107,21 @@ def test_meanwhile_runs_while_the_q_and_a_process_links(examples_engine, ahead):
     assert called and called[0] > 0  # the terms and mentions were stored by then
 
 
-def test_an_error_meanwhile_is_raised_once_the_q_and_a_process_is_done(examples_engine, ahead):
+def test_an_error_meanwhile_is_raised_once_the_q_and_a_process_is_done(examples_engine, ahead, monkeypatch):
+    import time
+
+    real = qa.link_days
+
+    def slow(*args, **kwargs):  # the error comes before the Q&A process reports any progress
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(qa, "link_days", slow)
+
     def broken():
         raise KbError("reading the wiki's data went wrong")
     with pytest.raises(KbError, match="wiki's data went wrong"):
         extract(examples_engine, workers=2, meanwhile=broken)
     assert not multiprocessing.active_children()
+    # the Q&A process was not cut short (its progress had nobody to go to): the pairs of these
+    # terms are stored, however soon the error came
+    assert count(examples_engine, "qa_pairs") > 0

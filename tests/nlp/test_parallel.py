@@ -197,6 +197,23 @@ def _die(channel):
     os._exit(4)
 
 
+def _fail_unrebuildably(channel):
+    from kb.errors import KbError
+
+    class Located(KbError):  # like kb.errors.InputError: pickled, it cannot be made again from its message
+        def __init__(self, path, message):
+            super().__init__(f"{path}: {message}")
+    raise Located("logs/a.md:3", "not a chat log")
+
+
+def _talk_to_nobody(channel, done):
+    import time
+
+    time.sleep(0.3)  # the parent has closed its end by now
+    channel.send("progress nobody reads")
+    done.write_text("done anyway")
+
+
 def _wait(channel):
     return channel.recv()
 
@@ -219,6 +236,16 @@ def test_forked_raises_what_its_target_raised_naming_it():
         parallel.Forked(_fail_unpicklably, name="Q&A extraction").result()
     with pytest.raises(KbError, match=r"Q&A extraction stopped \(exit status 4\) before it reported"):
         parallel.Forked(_die, name="Q&A extraction").result()
+    with pytest.raises(KbError, match=r"^logs/a.md:3: not a chat log$"):
+        parallel.Forked(_fail_unrebuildably, name="ingest").result()
+
+
+def test_a_forked_process_whose_parent_stopped_listening_finishes(tmp_path):
+    import multiprocessing
+
+    child = parallel.Forked(_talk_to_nobody, tmp_path / "done")
+    child.stop()  # closes the pipe and waits: the child's message is dropped, its work done
+    assert (tmp_path / "done").read_text() == "done anyway" and not multiprocessing.active_children()
 
 
 def test_a_stopped_forked_process_leaves():
