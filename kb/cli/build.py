@@ -121,15 +121,12 @@ def _ingest(engine, files: list[Path], group: str | None, workers: int | None):
         load_early = None
     if load_early is None or not _model_needed_next(engine, files, workers):
         return ingest(engine, files, group=group)
-    from kb.nlp.parallel import Forked
+    from kb.nlp.parallel import Forked, stopped_on_error
 
     engine.dispose()  # the child opens connections of its own
     child = Forked(_ingest_child, engine, files, group, name="ingest")
-    try:
+    with stopped_on_error([child]):
         load_early()
-    except BaseException:
-        child.stop()
-        raise
     return child.result()
 
 

@@ -78,32 +78,25 @@ def _extract(engine, rules_dir, on_progress, workers, extract_terms, meanwhile=N
         return ExtractReport(extract_terms(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers), None)
     # extract_qa reports progress as (done, total)
     qa_progress = (lambda done, total: on_progress("qa", done, total)) if on_progress else None
-    ahead = None
+    ahead: list = []  # the Q&A process, once started
 
     def segmented(messages: int) -> None:
         """Once the texts are cut, the Q&A extraction reads what it can ahead, in a process of its own."""
-        nonlocal ahead
-        ahead = qa.start_ahead(engine, messages, rules_dir, workers)
+        child = qa.start_ahead(engine, messages, rules_dir, workers)
+        if child is not None:
+            ahead.append(child)
 
-    try:
+    with parallel.stopped_on_error(ahead):  # (stopped once it has stored its pairs, if it was told to go)
         terms = extract_terms(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,
                               segmented=segmented)
-    except BaseException:
-        if ahead is not None:
-            ahead.stop()
-        raise
-    if ahead is None:
-        return ExtractReport(terms, qa.extract_qa(engine, rules_dir=rules_dir, on_progress=qa_progress,
-                                                  workers=workers))
-    ahead.send("go")
-    # what the term passes freed here is mostly copies of pages the Q&A process still shares: give
-    # them back while it links (about 150 MiB less at the peak of a first build of the corpus)
-    parallel.trim_heap()
-    if meanwhile is not None:
-        try:
+        if not ahead:
+            return ExtractReport(terms, qa.extract_qa(engine, rules_dir=rules_dir, on_progress=qa_progress,
+                                                      workers=workers))
+        ahead[0].send("go")
+        # what the term passes freed here is mostly copies of pages the Q&A process still shares: give
+        # them back while it links (about 150 MiB less at the peak of a first build of the corpus)
+        parallel.trim_heap()
+        if meanwhile is not None:
             meanwhile()
-        except BaseException:
-            ahead.stop()  # once it has stored its pairs (it needs nothing more from here)
-            raise
-    return ExtractReport(terms, ahead.result(on_message=(lambda done_total: qa_progress(*done_total))
-                                            if qa_progress else None))
+        return ExtractReport(terms, ahead[0].result(on_message=(lambda done_total: qa_progress(*done_total))
+                                                    if qa_progress else None))

@@ -88,9 +88,10 @@ def linking_inputs(engine: Engine) -> tuple[list[list[Msg]], dict[str, float], d
     return ordered, counts.weights(), aliases
 
 
-def _linking_inputs(engine: Engine) -> tuple[list[list[Msg]], BigramCounts, dict[str, str]]:
+def _linking_inputs(engine: Engine, with_terms: bool = True) -> tuple[list[list[Msg]], BigramCounts, dict[str, str]]:
+    """linking_inputs with the counts themselves (and, without ``with_terms``, no message's terms)."""
     with engine.connect() as conn:
-        days = load_days(conn, message_terms(conn))
+        days = load_days(conn, message_terms(conn) if with_terms else {})
     ordered = [days[key] for key in sorted(days, key=lambda k: (k[0],))]
     return ordered, BigramCounts.of(ordered), learn_aliases(ordered)
 
@@ -232,11 +233,7 @@ def _ahead(channel, engine: Engine, rules_dir: str | Path | None, workers: int |
     engine.dispose(close=False)  # the parent's pooled connections are the parent's: open new ones
     rules = load_qa_rules(rules_dir)
     with parallel.paused_gc():
-        with engine.connect() as conn:
-            days = load_days(conn, {})
-        ordered = [days[key] for key in sorted(days, key=lambda k: (k[0],))]
-        counts = BigramCounts.of(ordered)
-        aliases = learn_aliases(ordered)
+        ordered, counts, aliases = _linking_inputs(engine, with_terms=False)
         for messages in ordered:
             for message in messages:
                 if message.kind in ("text", "quote", "link"):

@@ -46,12 +46,14 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
     ``segmented(number of messages)`` is called once every text is segmented (and pkuseg's
     model released), before anything is stored: kb.extract starts the Q&A extraction then.
     """
-    with parallel.paused_gc():
-        return _extract_terms(engine, rules or load_term_rules(rules_dir), on_progress, workers, segmented)
+    cache_writer: list = []  # the new tokens are written by a process of their own while the passes run
+    with parallel.paused_gc(), parallel.stopped_on_error(cache_writer):
+        return _extract_terms(engine, rules or load_term_rules(rules_dir), on_progress, workers, segmented,
+                              cache_writer)
 
 
 def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | None, workers: int | None,
-                   segmented_hook: Callable[[int], None] | None = None) -> TermReport:
+                   segmented_hook: Callable[[int], None] | None, cache_writer: list) -> TermReport:
     workers = parallel.worker_count(workers)
     report = TermReport()
     clock = time.perf_counter()
@@ -70,26 +72,13 @@ def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | Non
     words = user_dictionary(engine)
     phrases = sorted({v for rule in rules.phrases for p in rule.phrases for v in phrase_variants(p)})
     seg_progress = (lambda done, total: on_progress("segment", done, total)) if on_progress else None
-    cache_writer: list = []  # the new tokens are written by a process of their own while the passes run
     segmented, report.segments = segment_texts(engine, [m.text for m in messages] + phrases, words, seg_progress,
                                                workers=workers, stored_apart=cache_writer)
     docs = [segmented.get(m.text, []) for m in messages]
     lap("segment")
     if segmented_hook is not None:
         segmented_hook(len(messages))
-    try:
-        return _extracted(engine, rules, on_progress, passes, report, lap, messages, docs, segmented, words,
-                          phrases, cache_writer)
-    except BaseException:
-        for writer in cache_writer:
-            writer.stop()  # (once it has written: it reads nothing from here)
-        raise
 
-
-def _extracted(engine: Engine, rules: TermRules, on_progress: Progress | None, passes: int, report: TermReport,
-               lap: Callable[[str], None], messages: list, docs: list[list[str]], segmented: dict[str, list[str]],
-               words: list[str], phrases: list[str], cache_writer: list) -> TermReport:
-    """The passes of _extract_terms after the segmentation (``passes``: processes they may use)."""
     exclude = speaker_keys(messages) - {term_key(w) for w in words}
     definition_matches: list = []
     # workers match the rules while this process counts (the two passes are independent): one core
@@ -129,9 +118,8 @@ def _extracted(engine: Engine, rules: TermRules, on_progress: Progress | None, p
     report.candidates = len(keep)
     lap("score")
 
-    for writer in cache_writer:  # before anything else is written
-        writer.result()
-    cache_writer.clear()
+    while cache_writer:  # before anything else is written (and no longer stopped on an error)
+        cache_writer.pop().result()
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         removed = removed_aliases(conn)  # curators' removals: neither pass adds those aliases back

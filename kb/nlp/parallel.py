@@ -145,11 +145,9 @@ def trim_heap() -> None:
     if not sys.platform.startswith("linux"):
         return
     import ctypes
-    import ctypes.util
 
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
+        ctypes.CDLL(None).malloc_trim(0)  # the C library this process already runs on
     except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
         return
 
@@ -282,6 +280,18 @@ class Forked:
         """Close the pipe and wait for the child (which leaves when it next waits on the pipe)."""
         self._conn.close()
         self._process.join()
+
+
+@contextlib.contextmanager
+def stopped_on_error(children: list[Forked]) -> Iterator[None]:
+    """On an error inside, stop the Forked processes of ``children`` (those there by then) before
+    it goes on: none is left waiting on a pipe nobody reads."""
+    try:
+        yield
+    except BaseException:
+        for child in children:
+            child.stop()
+        raise
 
 
 class _Channel:

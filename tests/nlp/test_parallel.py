@@ -21,10 +21,8 @@ TEXTS = ["小额支付系统的清算时间是几点", "我们做了快捷支付
          "他们用收单外包服务机构做拓展", "T+0 结算 和D0有区别", "备付金集中存管以后怎么对账？", "好的", "ok"] * 3
 
 
-@pytest.fixture
-def pools(monkeypatch):
-    """Counts the worker pools started (so a test knows its texts really went to processes)."""
-    started = []
+def count_pools(monkeypatch, on_pool) -> None:
+    """Make kb.nlp.parallel call ``on_pool(processes)`` for each worker pool it starts."""
     real = parallel._context
 
     def counting():
@@ -36,11 +34,18 @@ def pools(monkeypatch):
                 return context.get_start_method()
 
             def Pool(self, processes, **kwargs):  # noqa: N802 - multiprocessing's name
-                started.append(processes)
+                on_pool(processes)
                 return original(processes, **kwargs)
         return Ctx()
 
     monkeypatch.setattr(parallel, "_context", counting)
+
+
+@pytest.fixture
+def pools(monkeypatch):
+    """Counts the worker pools started (so a test knows its texts really went to processes)."""
+    started = []
+    count_pools(monkeypatch, started.append)
     return started
 
 
@@ -101,11 +106,8 @@ def site_files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_parallel_build_equals_one_process_build(tmp_path, pools, monkeypatch):
-    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
-    monkeypatch.setattr(parallel, "CHUNK", 7)
-    monkeypatch.setattr(qa, "MIN_PARALLEL_DAYS", 1)  # the 4 example days are linked in 2 processes too
-    monkeypatch.setattr(run, "MIN_PARALLEL_MESSAGES", 1)  # and the term passes run in 2 processes
+def build_examples_with_one_and_two_workers(tmp_path: Path) -> dict[int, tuple[dict, dict]]:
+    """kb build of examples/logs with --workers 1 and 2: workers → (its tables, its site's files)."""
     results = {}
     for workers in (1, 2):
         url = f"sqlite:///{tmp_path / f'kb{workers}.sqlite'}"
@@ -114,6 +116,15 @@ def test_parallel_build_equals_one_process_build(tmp_path, pools, monkeypatch):
                                            "--workers", str(workers), "--db", url])
         assert result.exit_code == 0, result.output
         results[workers] = dump(url), site_files(site)
+    return results
+
+
+def test_parallel_build_equals_one_process_build(tmp_path, pools, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
+    monkeypatch.setattr(parallel, "CHUNK", 7)
+    monkeypatch.setattr(qa, "MIN_PARALLEL_DAYS", 1)  # the 4 example days are linked in 2 processes too
+    monkeypatch.setattr(run, "MIN_PARALLEL_MESSAGES", 1)  # and the term passes run in 2 processes
+    results = build_examples_with_one_and_two_workers(tmp_path)
     # only the second build used processes: to segment; to match the rules (one worker, while this
     # process counts n-grams); to scan for mentions; to link Q&A days
     assert pools == [2, 1, 2, 2]
@@ -124,26 +135,15 @@ def test_parallel_build_equals_one_process_build(tmp_path, pools, monkeypatch):
     assert results[2][1] == results[1][1]
 
 
-def test_a_build_linking_q_and_a_ahead_equals_one_process_build(tmp_path, pools, monkeypatch):
+def test_a_build_linking_q_and_a_ahead_equals_one_process_build(tmp_path, monkeypatch):
     """The Q&A extraction started ahead, in a process of its own beside the term passes
     (kb.extract.qa.start_ahead), which links the days in two processes of its own."""
     record = tmp_path / "pools"  # the Q&A process's pools are started there, not here
-    real = parallel._context
 
-    def recording():
-        context = real()
-
-        class Ctx:
-            def get_start_method(self):
-                return context.get_start_method()
-
-            def Pool(self, processes, **kwargs):  # noqa: N802 - multiprocessing's name
-                with record.open("a") as file:
-                    file.write(f"{os.getpid()} {processes}\n")
-                return context.Pool(processes, **kwargs)
-        return Ctx()
-
-    monkeypatch.setattr(parallel, "_context", recording)
+    def recording(processes: int) -> None:
+        with record.open("a") as file:
+            file.write(f"{os.getpid()} {processes}\n")
+    count_pools(monkeypatch, recording)
     monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
     monkeypatch.setattr(qa, "MIN_PARALLEL_DAYS", 1)
     monkeypatch.setattr(run, "MIN_PARALLEL_MESSAGES", 1)
@@ -151,14 +151,7 @@ def test_a_build_linking_q_and_a_ahead_equals_one_process_build(tmp_path, pools,
     preloads = []  # kb build reads the wiki's data meanwhile (kb.publish.data.preload)
     real_preload = data_module.preload
     monkeypatch.setattr(data_module, "preload", lambda engine: preloads.append(1) or real_preload(engine))
-    results = {}
-    for workers in (1, 2):
-        url = f"sqlite:///{tmp_path / f'kb{workers}.sqlite'}"
-        site = tmp_path / f"site{workers}"
-        result = CliRunner().invoke(main, ["build", str(ROOT / "examples" / "logs"), "--out", str(site),
-                                           "--workers", str(workers), "--db", url])
-        assert result.exit_code == 0, result.output
-        results[workers] = dump(url), site_files(site)
+    results = build_examples_with_one_and_two_workers(tmp_path)
     started = [line.split() for line in record.read_text().splitlines()]
     # this process: segmenting, the rules, the mention scan; the Q&A process: linking the days
     assert [n for pid, n in started if int(pid) == os.getpid()] == ["2", "1", "2"]
