@@ -14,10 +14,8 @@ order, so the same order gives the same floats and so the same tags), from:
   starting there and ending there (a slice is only looked up when its first two characters
   begin a word), with "" for each slice that runs past an end of the text, as pkuseg has it
   ("" is in its word list);
-- the character and character-pair features of each distinct character and pair, and the word
-  features of each distinct word, kept as they are met; a character or pair feature the model
-  lacks is a feature whose weights are all zero (pkuseg leaves it out: adding 0.0 changes no
-  sum, so the scores are the same floats), which lets each list be made by one ``zip``;
+- the character and character-pair features of each distinct character and pair, kept as they
+  are met;
 
 and hands it to pkuseg's own decoder (``inference.getLogYY`` and ``run_viterbi``, which
 ``decodeViterbi_fast`` calls). pkuseg's
@@ -36,26 +34,13 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from itertools import repeat
 
 NUM, LETTER = "\ue000", "\ue001"  # pkuseg's "**Num" and "**Letter" as one character each
 LENGTHS = (6, 5, 4, 3, 2)         # pkuseg's config.wordMax .. wordMin, in its order
 NO_WORD = "**noWord"
 _PAST_END = ("", "", "", "", "")   # the five slices around a position beyond either end
-CHAR_FEATURES = ("c.", "c-1.", "c1.", "c-2.", "c2.")
-PAIR_FEATURES = ("c-1c.", "cc1.", "c-2c-1.")
-
-
-class _Kept(dict):
-    """A dict that makes a missing value with ``make(key)`` and keeps it."""
-
-    def __init__(self, make: Callable) -> None:
-        super().__init__()
-        self._make = make
-
-    def __missing__(self, key):
-        value = self[key] = self._make(key)
-        return value
+_NONE5 = (None,) * 5
+_NONE3 = (None,) * 3
 
 
 class FastCut:
@@ -85,12 +70,8 @@ class FastCut:
         normalise.update({ord(c): LETTER for c in FeatureExtractor.letter})
         self._normalise = str.maketrans(normalise)
         self._token = {NUM: "**Num", LETTER: "**Letter"}
-        zero = self.zero_feature(model)
-        self._zero = zero
-        self._pad5, self._pad3 = (zero,) * 5, (zero,) * 3  # a neighbour beyond an end: no feature
-        self._chars = _Kept(self._char)
-        self._pairs = _Kept(self._pair)
-        self._word_features = _Kept(self._word)
+        self._chars: dict[str, tuple] = {}
+        self._pairs: dict[str, tuple] = {}
         post = model.postprocesser
         self._post = post if getattr(post, "do_process", False) else None
         if self._post is not None:
@@ -111,24 +92,11 @@ class FastCut:
         extractor = getattr(model, "feature_extractor", None)
         if extractor is None or not hasattr(model, "idx_to_tag") or not hasattr(model, "model"):
             return False
-        if FastCut.zero_feature(model) is None:
-            return False
         # a word holding "**Num" or "**Letter" could be a slice of normalised nodes, which fastcut
         # never looks up as a word
         return not any(NUM in w or LETTER in w or NO_WORD in w or "**Num" in w or "**Letter" in w
                        for w in extractor.unigram) \
             and not any(NO_WORD in k for k in extractor.feature_to_idx)
-
-    @staticmethod
-    def zero_feature(model) -> int | None:
-        """The first feature of ``model`` whose weights are all zero (None if none is): what a
-        missing character feature is counted as."""
-        import numpy as np
-
-        inner = model.model
-        weights = np.asarray(inner.w)[:inner.n_feature * inner.n_tag].reshape(inner.n_feature, inner.n_tag)
-        zero = np.flatnonzero(~weights.any(axis=1))
-        return int(zero[0]) if len(zero) else None
 
     @property
     def model(self):
@@ -161,8 +129,7 @@ class FastCut:
 
     def feature_lists(self, text: str) -> list[list[int]] | None:
         """The feature indexes of each character of ``text`` (one piece: no spaces), as pkuseg's
-        ``get_node_features_idx`` gives them, but with ``zero_feature`` wherever a character or
-        pair feature is missing; None for a text this module leaves to pkuseg."""
+        ``get_node_features_idx`` gives them; None for a text this module leaves to pkuseg."""
         nodes = text.translate(self._rename)
         if NUM in nodes or LETTER in nodes:
             return None
@@ -183,25 +150,30 @@ class FastCut:
                         if word in words:
                             starts[s].append(word)
                             ends[e - 1].append(word)
+        chars, pairs = self._chars, self._pairs
+        single = [chars.get(c) or self._char(c) for c in nodes]
+        double = [pairs.get(nodes[j:j + 2]) or self._pair(nodes[j:j + 2]) for j in range(n - 1)]
         # padded by two each side, so that a neighbour beyond an end has no feature
-        pad5, pad3 = self._pad5, self._pad3
-        c, c_1, c1, c_2, c2 = zip(pad5, pad5, *map(self._chars.__getitem__, nodes), pad5, pad5)
-        c_1c, cc1, c_2c_1 = zip(pad3, pad3, *map(self._pairs.__getitem__, map(operator.add, nodes, nodes[1:])),
-                                pad3, pad3)
+        single[:0] = (_NONE5, _NONE5)
+        single += (_NONE5, _NONE5)
+        double[:0] = (_NONE3, _NONE3)
+        double += (_NONE3, _NONE3)
         # pkuseg's order: $$, c, c-1, c-1c, c1, cc1, c-2, c-2c-1, c2
-        lists = list(map(list, zip(repeat(0, n), c[2:], c_1[1:], c_1c[1:], c1[3:], cc1[2:], c_2, c_2c_1, c2[4:])))
-        get, word_features = self._features.get, self._word_features
+        lists = [[f for f in (0, single[i + 2][0], single[i + 1][1], double[i + 1][0], single[i + 3][2],
+                              double[i + 2][1], single[i][3], double[i][2], single[i + 4][4]) if f is not None]
+                 for i in range(n)]
+        get = self._features.get
         for i in range(n):
             pre_in, post_in = ends[i], starts[i]
             if not (pre_in or post_in):
                 continue
             found = lists[i]
             for word in pre_in:            # w-1: the words ending here
-                f = word_features[word][0]
+                f = get("w-1." + word)
                 if f is not None:
                     found.append(f)
             for word in post_in:           # w1: the words starting here
-                f = word_features[word][1]
+                f = get("w1." + word)
                 if f is not None:
                     found.append(f)
             if post_in:                    # ww.l: a word ending just before, one starting here
@@ -219,17 +191,16 @@ class FastCut:
         return lists
 
     def _char(self, node: str) -> tuple:
-        token, get, zero = self._token.get(node, node), self._features.get, self._zero
-        return tuple(get(kind + token, zero) for kind in CHAR_FEATURES)
+        token, get = self._token.get(node, node), self._features.get
+        found = (get("c." + token), get("c-1." + token), get("c1." + token), get("c-2." + token), get("c2." + token))
+        self._chars[node] = found
+        return found
 
     def _pair(self, nodes: str) -> tuple:
-        token, get, zero = self._token.get, self._features.get, self._zero
-        key = token(nodes[0], nodes[0]) + "." + token(nodes[1], nodes[1])
-        return tuple(get(kind + key, zero) for kind in PAIR_FEATURES)
-
-    def _word(self, word: str) -> tuple:
-        get = self._features.get
-        return get("w-1." + word), get("w1." + word)
+        key, get = self._token.get(nodes[0], nodes[0]) + "." + self._token.get(nodes[1], nodes[1]), self._features.get
+        found = (get("c-1c." + key), get("cc1." + key), get("c-2c-1." + key))
+        self._pairs[nodes] = found
+        return found
 
     # -- what pkuseg.Postprocesser does -----------------------------------------------------------
 
