@@ -27,7 +27,9 @@ Steps, on a copy of the corpus logs in a temporary folder (the corpus itself is 
 
 With ``--pairs N`` the cold build and the floor are measured N times, each build into a new
 database and site, each floor right after its build; their ratios are printed pair by pair and
-the check uses the median (this machine's speed drifts by a third within minutes).
+the check uses the median (this machine's speed drifts by a third within minutes). Nothing is
+deleted before the end: creating files right after deleting many is slower on some file systems
+(ext4 without a journal, as here), which would charge the next build for the last one's clean-up.
 
 Usage: python benchmarks/bench_build.py [--logs PATH] [--workers N] [--keep DIR] [--pairs N]
 """
@@ -191,9 +193,9 @@ def main() -> None:
             floor_again = run_stage([sys.executable, str(Path(__file__).resolve()), "--floor", again]
                                     + (["--workers", str(args.workers)] if args.workers else []))
             pairs.append((cold["seconds"], json.loads(floor_again["out"])["seconds"]))
-            for path in work.glob(f"pair{n}.sqlite*"):
-                path.unlink()
-            shutil.rmtree(work / f"site-pair{n}")
+            # (deleted at the end, not now: on ext4 without a journal, a new file's inode is looked for
+            # past those deleted in the last minute or more, so the next build would create its 6,700
+            # files slower, 1-3 s here; docs/benchmarks.md)
         results["warm extract"] = run_stage(kb("extract", "--db", db), env)
         # on a copy: a full extraction after the build would make the next one render every page
         # (the site would no longer show what the database's last extraction made)
@@ -245,6 +247,11 @@ def main() -> None:
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
+        else:
+            for n in range(1, args.pairs):
+                for path in work.glob(f"pair{n}.sqlite*"):
+                    path.unlink()
+                shutil.rmtree(work / f"site-pair{n}", ignore_errors=True)
 
 
 if __name__ == "__main__":

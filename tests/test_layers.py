@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 KB = Path(__file__).resolve().parents[1] / "kb"
-SHARED = {"errors", "privacy", "cache"}  # kb/errors.py: the error types every layer raises; kb/privacy.py: masking phone
-# and card numbers; kb/cache.py: the user's cache folder
+SHARED = {"errors", "privacy", "cache", "heap"}  # kb/errors.py: the error types every layer raises; kb/privacy.py: masking phone
+# and card numbers; kb/cache.py: the user's cache folder; kb/heap.py: the garbage collector around big heaps
 
 MAY_IMPORT = {
     "cli": {"curate", "eval", "extract", "ingest", "nlp", "publish", "rules", "store"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -63,42 +64,47 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
 
     started = time.perf_counter()
     preloaded: list = []  # the wiki's data, read while the extraction's last stage ran (if it did)
-    try:
-        from kb.extract import extract
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("kb.extract", "kb.nlp"):
-            raise
-        console.print("2/3 extract: skipped (kb.extract is not installed)")
-    else:
-        with err_console.status("extract…", spinner="dots") as status:
-            def on_progress(stage: str, done: int, total: int) -> None:
-                status.update(f"extract: {stage} {done}/{total}")
-
-            def meanwhile() -> None:  # while the Q&A pairs are linked in a process of their own
-                from kb.publish.data import preload
-
-                status.update("extract: qa (and reading the wiki's data)")
-                preloaded.append(preload(engine))
-
-            extracted = extract(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,
-                                skip_unchanged=not force, append_limit=append_limit, meanwhile=meanwhile)
-        terms = extracted.terms
-        if getattr(extracted, "skipped", False):
-            console.print(f"2/3 extract: nothing changed since the last extraction, skipped "
-                          f"({time.perf_counter() - started:.1f} s)")
-        elif getattr(extracted, "appended", None):
-            console.print(f"2/3 extract: {appended_line(extracted)} ({time.perf_counter() - started:.1f} s)")
+    with contextlib.ExitStack() as held:  # (what meanwhile() holds frozen, until the wiki is rendered)
+        try:
+            from kb.extract import extract
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("kb.extract", "kb.nlp"):
+                raise
+            console.print("2/3 extract: skipped (kb.extract is not installed)")
         else:
-            console.print(f"2/3 extract: {getattr(terms, 'candidates', '?')} candidate terms, "
-                          f"{getattr(terms, 'mentions', '?')} mentions, {getattr(terms, 'definitions', '?')} definitions"
-                          + (f", Q&A {extracted.qa.get('pairs', '?')} pairs" if isinstance(extracted.qa, dict) else "")
-                          + f" ({time.perf_counter() - started:.1f} s)")
+            with err_console.status("extract…", spinner="dots") as status:
+                def on_progress(stage: str, done: int, total: int) -> None:
+                    status.update(f"extract: {stage} {done}/{total}")
 
-    with err_console.status("wiki…", spinner="dots"):
-        wiki = render_wiki(engine, out, templates=templates, preloaded=preloaded[0] if preloaded else None,
-                           **since_last_render(engine, rules_dir))
-    console.print("3/3 ", end="")
-    print_report(console, wiki)
+                def meanwhile() -> None:  # while the Q&A pairs are linked in a process of their own
+                    from kb import heap
+                    from kb.publish.data import preload
+
+                    status.update("extract: qa (and reading the wiki's data)")
+                    with heap.paused_gc():
+                        preloaded.append(preload(engine))
+                        # held until the wiki is rendered: no collection walks it until then (kb.heap)
+                        held.enter_context(heap.frozen())
+
+                extracted = extract(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,
+                                    skip_unchanged=not force, append_limit=append_limit, meanwhile=meanwhile)
+            terms = extracted.terms
+            if getattr(extracted, "skipped", False):
+                console.print(f"2/3 extract: nothing changed since the last extraction, skipped "
+                              f"({time.perf_counter() - started:.1f} s)")
+            elif getattr(extracted, "appended", None):
+                console.print(f"2/3 extract: {appended_line(extracted)} ({time.perf_counter() - started:.1f} s)")
+            else:
+                console.print(f"2/3 extract: {getattr(terms, 'candidates', '?')} candidate terms, "
+                              f"{getattr(terms, 'mentions', '?')} mentions, {getattr(terms, 'definitions', '?')} definitions"
+                              + (f", Q&A {extracted.qa.get('pairs', '?')} pairs" if isinstance(extracted.qa, dict) else "")
+                              + f" ({time.perf_counter() - started:.1f} s)")
+
+        with err_console.status("wiki…", spinner="dots"):
+            wiki = render_wiki(engine, out, templates=templates, preloaded=preloaded[0] if preloaded else None,
+                               **since_last_render(engine, rules_dir))
+        console.print("3/3 ", end="")
+        print_report(console, wiki)
     if report.rejected:  # as kb ingest: the others are built, and the exit status says not all were
         raise click.ClickException(f"{len(report.rejected)} of {len(report.files)} files rejected "
                                    "(see above); the site is built from the others")

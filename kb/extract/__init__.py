@@ -68,6 +68,7 @@ def load_early() -> None:
 
 
 def _extract(engine, rules_dir, on_progress, workers, extract_terms, meanwhile=None) -> ExtractReport:
+    from kb import heap
     from kb.nlp import parallel
 
     try:
@@ -95,7 +96,7 @@ def _extract(engine, rules_dir, on_progress, workers, extract_terms, meanwhile=N
         ahead[0].send("go")
         # what the term passes freed here is mostly copies of pages the Q&A process still shares: give
         # them back while it links (about 150 MiB less at the peak of a first build of the corpus)
-        parallel.trim_heap()
+        heap.trim_heap()
         if meanwhile is not None:
             meanwhile()
         return ExtractReport(terms, ahead[0].result(on_message=(lambda done_total: qa_progress(*done_total))

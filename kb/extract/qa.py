@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kb import heap
 from kb.extract.append import LINKING_SETTING
 from kb.extract.qa_signals import Msg, Pair, describe, find_questions, learn_aliases, link_day, why_unpaired
 from kb.nlp import parallel
@@ -201,7 +202,7 @@ def extract_qa(engine: Engine, rules_dir: str | Path | None = None,
     """
     started = _time.perf_counter()
     rules = load_qa_rules(rules_dir)
-    with parallel.paused_gc():
+    with heap.paused_gc():
         ordered, counts, aliases = _linking_inputs(engine)
         pairs = link_days(ordered, rules, counts.weights(), aliases, on_progress, workers)
         return _replace_pairs(engine, pairs, counts, aliases, started)
@@ -232,7 +233,7 @@ def _ahead(channel, engine: Engine, rules_dir: str | Path | None, workers: int |
     started = _time.perf_counter()
     engine.dispose(close=False)  # the parent's pooled connections are the parent's: open new ones
     rules = load_qa_rules(rules_dir)
-    with parallel.paused_gc():
+    with heap.paused_gc():
         ordered, counts, aliases = _linking_inputs(engine, with_terms=False)
         for messages in ordered:
             for message in messages:

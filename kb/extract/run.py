@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kb import heap
 from kb.extract import definitions as defs
 from kb.extract.store import (StoreReport, add_output, add_variant_aliases, mention_keys, removed_aliases,
                               replace_output, upsert_terms)
@@ -47,7 +48,7 @@ def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Pro
     model released), before anything is stored: kb.extract starts the Q&A extraction then.
     """
     cache_writer: list = []  # the new tokens are written by a process of their own while the passes run
-    with parallel.paused_gc(), parallel.stopped_on_error(cache_writer):
+    with heap.paused_gc(), parallel.stopped_on_error(cache_writer):
         return _extract_terms(engine, rules or load_term_rules(rules_dir), on_progress, workers, segmented,
                               cache_writer)
 

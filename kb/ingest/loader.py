@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 
+from kb import heap
 from kb.errors import InputError
 from kb.ingest.cocolian import ParsedLog, parse_bytes
 from kb.store.bulk import insert_many
@@ -112,10 +113,11 @@ def ingest(
     files = discover(paths, skip=_database_files(engine))  # kb ingest . beside kb.sqlite: not the database
     with engine.connect() as conn:
         known = {key: (sid, sha) for key, sid, sha in conn.execute(select(Source.key, Source.id, Source.sha256))}
-    for result in _ingest_files(engine, files, group, known):
-        report.files.append(result)
-        if on_file:
-            on_file(result)
+    with heap.paused_gc():  # the parsed messages of a batch make no cycles: nothing to look for (kb.heap)
+        for result in _ingest_files(engine, files, group, known):
+            report.files.append(result)
+            if on_file:
+                on_file(result)
     return report
 
 

@@ -22,13 +22,14 @@ the extraction passes over all messages use it.
 from __future__ import annotations
 
 import contextlib
-import gc
 import multiprocessing
 import os
 import pickle
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
+
+from kb import heap
 
 CHUNK = 1000          # texts per task sent to a worker
 MIN_PARALLEL = 4000   # fewer texts than this are cut in this process
@@ -111,45 +112,11 @@ def started(function: Callable[[Any, T], R], shared: Any, chunks: Sequence[T],
     if _fork_job is not None:
         raise RuntimeError("kb.nlp.parallel.started is not re-entrant")
     _fork_job = (function, shared)
-    gc.freeze()  # the workers share these objects: keep the collector from touching (copying) them
-    try:
-        with _context().Pool(min(workers, len(chunks))) as pool:
+    try:  # (frozen: the workers share these objects; the collector would touch, and copy, them)
+        with heap.frozen(), _context().Pool(min(workers, len(chunks))) as pool:
             yield pool.imap(_fork_task, chunks)
     finally:
-        gc.unfreeze()
         _fork_job = None
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside (restored after, also when nested).
-
-    The extraction passes allocate millions of small lists and tuples over a heap of
-    millions of long-lived objects (messages, tokens), and every few thousand allocations the
-    collector scans them: about a tenth of a pass's time, for no garbage (they make no cycles).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def trim_heap() -> None:
-    """Give the memory this process has freed back to the system (glibc's ``malloc_trim``; nothing
-    elsewhere). Python keeps freed memory for reuse, so pages a forked child shares and this
-    process has since copied (by touching their objects) and freed would otherwise stay counted
-    twice."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        ctypes.CDLL(None).malloc_trim(0)  # the C library this process already runs on
-    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
-        return
 
 
 def spans(total: int, pieces: int) -> list[range]:
@@ -203,19 +170,18 @@ def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | Non
     had_model = model_kept()  # else it is released when the texts are cut
     if on_progress:
         on_progress(0, total)  # the model loads first: show the stage at once
-    if context.get_start_method() == "fork":
+    forking = context.get_start_method() == "fork"
+    if forking:
         _fast_cut() if fast else _base_model()  # made once here; the forked workers share it
-        gc.freeze()
     try:
-        with context.Pool(min(workers, len(pieces)), initializer=_init, initargs=(list(words), fast)) as pool:
+        with heap.frozen() if forking else contextlib.nullcontext(), \
+                context.Pool(min(workers, len(pieces)), initializer=_init, initargs=(list(words), fast)) as pool:
             for piece, tokens in zip(pieces, pool.imap(_cut_chunk, pieces)):
                 yield from zip(piece, tokens)
                 done += len(piece)
                 if on_progress:
                     on_progress(done, total)
     finally:
-        if context.get_start_method() == "fork":
-            gc.unfreeze()
         if not had_model:
             release_model()
 

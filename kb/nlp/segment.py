@@ -23,6 +23,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kb import heap
 from kb.nlp import parallel
 from kb.nlp.parallel import cut_many
 from kb.store.bulk import insert_many
@@ -226,7 +227,7 @@ def _store(engine: Engine, stale: list[str], revalidate: list[str], new_rows: li
 def _store_apart(_channel, engine: Engine, *store) -> None:
     """_store in a forked process (kb.nlp.parallel.Forked), on connections of its own."""
     engine.dispose(close=False)
-    with parallel.paused_gc():
+    with heap.paused_gc():
         _store(engine, *store)
 
 

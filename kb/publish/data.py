@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from kb import heap
 from kb.publish import pinyin as py
 from kb.store.models import (
     Alias, Definition, Setting, Source, Term, stored_list,
@@ -115,6 +116,7 @@ class Data:
         return names
 
 
+@heap.paused_gc()  # millions of rows, dicts and tuples: no cycles to look for (kb.heap)
 def load(engine: Engine, messages: bool = True, save_pinyin: bool = True,
          focus: Callable[[Data], tuple[set[int], set[int], set[int] | None]] | None = None,
          preloaded: Preloaded | None = None) -> Data:
@@ -173,6 +175,7 @@ class Preloaded:
     readings: dict[str, dict | None]
 
 
+@heap.paused_gc()
 def preload(engine: Engine) -> Preloaded:
     """The part of ``load(engine)`` that does not depend on the Q&A tables (terms, definitions,
     sources, every message and mention; nothing written): kb build reads it while the Q&A pairs

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from markupsafe import Markup
 from sqlalchemy.engine import Engine
 
+from kb import heap
 from kb.errors import KbError
 from kb.publish import context as ctx
 from kb.publish import data as data_module
@@ -316,8 +317,8 @@ def _render_in_processes(env: jinja2.Environment, out: Path, makers: list, worke
     (they inherit the loaded data)."""
     global _SHARED
     _SHARED = (env, out, makers, workers, indexes if indexes is not None else range(len(makers)))
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+    try:  # (frozen: a worker's collections walk only what it makes, not the data it shares, kb.heap)
+        with heap.frozen(), multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap_unordered(_render_share, range(workers))
     finally:
         _SHARED = None

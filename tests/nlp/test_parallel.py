@@ -3,6 +3,7 @@ gives: tokens, and a whole build."""
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from kb.cli import main
 from kb.extract import qa, run
 from kb.nlp import Segmenter, parallel
 from kb.publish import data as data_module
+from kb.publish import render
 from kb.store import open_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,7 +153,13 @@ def test_a_build_linking_q_and_a_ahead_equals_one_process_build(tmp_path, monkey
     preloads = []  # kb build reads the wiki's data meanwhile (kb.publish.data.preload)
     real_preload = data_module.preload
     monkeypatch.setattr(data_module, "preload", lambda engine: preloads.append(1) or real_preload(engine))
+    frozen = []  # whether the collector leaves the data alone while the wiki is rendered (kb.heap)
+    real_render = render.render_wiki
+    monkeypatch.setattr(render, "render_wiki", lambda *args, **kwargs: frozen.append(gc.get_freeze_count() > 0)
+                        or real_render(*args, **kwargs))
     results = build_examples_with_one_and_two_workers(tmp_path)
+    assert frozen == [False, True]  # the preloaded data of the second build only; released after it:
+    assert gc.isenabled() and gc.get_freeze_count() == 0
     started = [line.split() for line in record.read_text().splitlines()]
     # this process: segmenting, the rules, the mention scan; the Q&A process: linking the days
     assert [n for pid, n in started if int(pid) == os.getpid()] == ["2", "1", "2"]
@@ -269,18 +277,6 @@ def test_spans_cover_the_range_once(total, pieces):
     got = parallel.spans(total, pieces)
     assert [i for span in got for i in span] == list(range(total))
     assert len(got) <= max(pieces, 1)
-
-
-def test_paused_gc_restores_the_collector():
-    import gc
-
-    assert gc.isenabled()
-    with parallel.paused_gc():
-        assert not gc.isenabled()
-        with parallel.paused_gc():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
 
 
 def test_started_works_in_the_background_while_this_process_goes_on(pools):

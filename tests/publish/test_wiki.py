@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -211,7 +212,19 @@ def test_rendering_in_processes_gives_the_same_site(kb_sqlite, tmp_path, monkeyp
     engine = open_db(kb_sqlite.url)
     one = render_wiki(engine, tmp_path / "one")
     monkeypatch.setattr(render, "_workers", lambda pages: 2)
+    seen = tmp_path / "collector"  # what the forked workers' collector holds back (kb.heap)
+    real = render._render_pages
+
+    def recording(*args, **kwargs):
+        import gc
+
+        with seen.open("a") as file:
+            file.write(f"{os.getpid()} {gc.get_freeze_count()}\n")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(render, "_render_pages", recording)
     two = render_wiki(engine, tmp_path / "two")
+    workers = [line.split() for line in seen.read_text().splitlines()]
+    assert len(workers) == 2 and all(int(pid) != os.getpid() and int(count) > 0 for pid, count in workers)
     assert one.pages == two.pages == 14
     files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if p.is_file())
