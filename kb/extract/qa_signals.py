@@ -138,16 +138,18 @@ def asking_cues(body: str, rules: QARules) -> tuple[float, list] | None:
     if not (rules.min_chars <= len(body) <= rules.max_chars):
         return None
     last = last_clause(body)
+    chars = set(body)  # (a rule none of whose characters is there need not run: Pattern.search)
     # the asking cues first: most messages have too few to reach the threshold, and then the
     # exclusions and the statement cues (which only lower the score) need not be read
-    matched = [rule.weight > 0 and rule.search(last if rule.scope == "last_clause" else body) for rule in rules.cues]
+    matched = [rule.weight > 0 and rule.search(last if rule.scope == "last_clause" else body, chars)
+               for rule in rules.cues]
     if cue_score(rule for rule, hit in zip(rules.cues, matched) if hit) < rules.threshold:
         return None
     for rule in rules.exclusions:
-        if rule.search(body):
+        if rule.search(body, chars):
             return None
     cues = [rule for rule, hit in zip(rules.cues, matched)
-            if hit or (rule.weight <= 0 and rule.search(last if rule.scope == "last_clause" else body))]
+            if hit or (rule.weight <= 0 and rule.search(last if rule.scope == "last_clause" else body, chars))]
     score = cue_score(cues)
     return (score, cues) if score >= rules.threshold else None
 
@@ -181,7 +183,8 @@ ASKING_CUES = ("question_mark", "final_particle")
 def _asks(body: str, rules: QARules) -> bool:
     """Whether a reply (its cleaned body) asks something itself: a question mark or a final 吗/么
     (hedges like 吧 do not count)."""
-    return any(rule.name in ASKING_CUES and rule.search(body) for rule in rules.cues)
+    chars = set(body)
+    return any(rule.name in ASKING_CUES and rule.search(body, chars) for rule in rules.cues)
 
 
 def why_unpaired(messages: list[Msg], index: int, rules: QARules, day: DayQuestions | None = None,
@@ -240,7 +243,8 @@ def is_non_answer(text: str, rules: QARules, mentions: list[str] | tuple[str, ..
 def _non_answer(body: str, rules: QARules) -> bool:
     if len(body) < rules.answer_min_chars:
         return True
-    return any(rule.search(body) for rule in rules.non_answers)
+    chars = set(body)
+    return any(rule.search(body, chars) for rule in rules.non_answers)
 
 
 @lru_cache(maxsize=200_000)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kb.rules import DEFAULT_RULES_DIR, Problems, load_yaml
+from kb.rules.literals import required_strings
 
 QA_FILE = "qa.yaml"
 MODEL_FILE = "qa_model.yaml"  # optional, beside qa.yaml: kb.extract.qa_model's weights
@@ -65,8 +66,15 @@ class Pattern:
     group: str | None = None  # cues of one group count once: the heaviest that matches
     scope: str = "text"  # "text": anywhere; "last_clause": only after the last ，。；！
     unless: re.Pattern[str] | None = None  # the rule does not count on a text this matches
+    # every match holds one of these characters (the first of kb.rules.literals' strings); None: unknown
+    chars: frozenset[str] | None = None
 
-    def search(self, text: str) -> re.Match[str] | None:
+    def search(self, text: str, chars: AbstractSet[str] | None = None) -> re.Match[str] | None:
+        """The first match in ``text``; ``chars``, the characters of ``text`` or of a text holding it,
+        lets a text holding none of the rule's characters be passed over without running the regex
+        (the same result, at a fifth of the cost)."""
+        if chars is not None and self.chars is not None and chars.isdisjoint(self.chars):
+            return None
         if self.unless is not None and self.unless.search(text):
             return None
         return self.regex.search(text)
@@ -132,8 +140,11 @@ def compile_pattern(name: str, kind: str, patterns: list[str] | tuple[str, ...],
     parts = [re.escape(p) for p in patterns] if kind == "phrase" else [f"(?:{p})" for p in patterns]
     if kind == "phrase":
         parts.sort(key=len, reverse=True)
-    return Pattern(name, kind, tuple(patterns), float(weight), re.compile("|".join(parts)), group, scope,
-                   re.compile(unless) if unless else None)
+    regex = re.compile("|".join(parts))
+    strings = required_strings(regex)
+    return Pattern(name, kind, tuple(patterns), float(weight), regex, group, scope,
+                   re.compile(unless) if unless else None,
+                   frozenset(string[0] for string in strings) if strings is not None else None)
 
 
 def _number(problems: Problems, path: Path, rule: str, value: Any, *, low: float, high: float | None,

@@ -132,3 +132,44 @@ def test_yaml_syntax_error_has_its_line(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(RulesError, match="cannot read"):
         load_qa_rules(tmp_path)
+
+
+@pytest.mark.parametrize(("kind", "patterns", "chars"), [
+    ("phrase", ["请问", "请教", "有没有"], {"请", "有"}),
+    ("regex", ["[吗么]$", "到底"], {"吗", "么", "到"}),
+    ("regex", ["\\w+"], None),            # no character every match holds: the regex always runs
+    ("regex", ["(?i:abc)"], None),        # case-insensitive: not vouched for
+])
+def test_a_pattern_knows_a_character_of_every_match(kind, patterns, chars):
+    from kb.rules.qa import compile_pattern
+
+    pattern = compile_pattern("cue", kind, patterns)
+    assert pattern.chars == (frozenset(chars) if chars is not None else None)
+
+
+@pytest.mark.parametrize("text", ["请问怎么开户", "这个可以吗", "没有问题", "到底是谁", "abc", "", "有没有大神"])
+def test_the_character_filter_gives_what_the_regex_gives(text):
+    """Each shipped cue and exclusion: the same match with and without the text's characters given."""
+    rules = load_qa_rules()
+    for rule in (*rules.cues, *rules.exclusions):
+        with_chars = rule.search(text, set(text))
+        alone = rule.search(text)
+        assert (with_chars and with_chars.span()) == (alone and alone.span()), rule.name
+        wider = rule.search(text, set(text) | set("的了"))  # the characters of a text holding it (a clause's body)
+        assert (wider and wider.span()) == (alone and alone.span()), rule.name
+
+
+def test_a_text_without_the_characters_never_reaches_the_regex():
+    from kb.rules.qa import compile_pattern
+
+    pattern = compile_pattern("cue", "phrase", ["请问"])
+
+    class Refusing:
+        pattern = "请问"
+
+        def search(self, text):
+            raise AssertionError("the regex ran")
+    skipping = type(pattern)(**{**pattern.__dict__, "regex": Refusing()})
+    assert skipping.search("怎么开户", set("怎么开户")) is None
+    with pytest.raises(AssertionError):
+        skipping.search("请问怎么开户", set("请问怎么开户"))
