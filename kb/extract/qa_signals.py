@@ -11,9 +11,11 @@ their own answers.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from functools import lru_cache
+from itertools import chain
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -430,6 +432,8 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
     if not questions and not talk:
         return []
     quoted = {i: find_quoted(messages, i) for i, m in enumerate(messages) if m.kind == "quote" and m.quoted_text}
+    # the replies that can link from beyond the window (a quote of a message of the day, or @names)
+    explicit = [j for j, m in enumerate(messages) if quoted.get(j) is not None or m.mentions]
     grams = [m.grams for m in messages]
     non_answer = [m.kind not in ("text", "quote", "link") or _non_answer(m.body, rules) for m in messages]
     # a bare yes or no (是的, 不行) is chatter, but an answer when it quotes the question or @s its asker
@@ -482,7 +486,12 @@ def link_day(messages: list[Msg], rules: QARules, weights: dict[str, float] | No
         rank = 0
         last_answer: dict[str, tuple[int, float]] = {}
         asked_between = False
-        for j in range(qi + 1, min(n, qi + 1 + max(rules.window_messages, rules.explicit_window_messages))):
+        stop = min(n, qi + 1 + max(rules.window_messages, rules.explicit_window_messages))
+        window_end = min(stop, qi + 1 + rules.window_messages)
+        # beyond the window only explicit replies can link, unless the question @-names someone
+        replies = range(qi + 1, stop) if qmsg.mentions else chain(
+            range(qi + 1, window_end), explicit[bisect_left(explicit, window_end):bisect_left(explicit, stop)])
+        for j in replies:
             a = messages[j]
             # Beyond the window only an explicit reply (a quote, or an @ with shared words) links.
             far = j - qi > rules.window_messages or a.seconds - qmsg.seconds > rules.window_minutes * 60

@@ -762,3 +762,27 @@ def test_a_reply_that_asks_without_a_question_mark_is_no_answer(rules):
     assert 0 not in pairs_of(messages, rules)
     messages[1] = dataclasses.replace(messages[1], text="资产对账是账务和业务订单对，资金对账是账务和银行流水对")
     assert [a for a, _ in pairs_of(messages, rules)[0]] == [1]
+
+
+@pytest.mark.parametrize(("reply", "asker_names_someone", "linked"), [
+    # beyond window_messages only an explicit reply links: a quote of the question, or an @ of the asker
+    (("老周-星河银行", "不完全一样，协议支付要先签约授权",
+      {"kind": "quote", "quoted_speaker": "阿杰-云付科技", "quoted_text": "协议支付和代扣是一回事吗？"}), False, True),
+    (("老周-星河银行", "@阿杰-云付科技 协议支付要先签约授权，代扣不用", {"mentions": ["阿杰-云付科技"]}), False, True),
+    (("老周-星河银行", "协议支付要先签约授权，代扣不用", {}), False, False),
+    # a question that @-names someone: that person's reply links from beyond the window too
+    (("老周-星河银行", "协议支付要先签约授权，代扣不用", {}), True, True),
+])
+def test_beyond_the_window_only_explicit_replies_link(rules, reply, asker_names_someone, linked):
+    import dataclasses
+
+    narrow = dataclasses.replace(rules, window_messages=3)
+    question = "@老周-星河银行 协议支付和代扣是一回事吗？" if asker_names_someone else "协议支付和代扣是一回事吗？"
+    speaker, text, fields = reply
+    messages = chat(
+        ("10:00:00", "阿杰-云付科技", question, {"mentions": ["老周-星河银行"]} if asker_names_someone else {}),
+        *[(f"10:0{i}:00", f"路人{i}", f"今天第{i}场直播的PPT在哪里下载", {}) for i in range(1, 8)],
+        ("10:09:00", speaker, text, dict(fields)),
+    )
+    found = pairs_of(messages, narrow)
+    assert (8 in {a for a, _sig in found.get(0, [])}) is linked
