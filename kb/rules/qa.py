@@ -70,11 +70,16 @@ class Pattern:
     chars: frozenset[str] | None = None
 
     def search(self, text: str, chars: AbstractSet[str] | None = None) -> re.Match[str] | None:
-        """The first match in ``text``; ``chars``, the characters of ``text`` or of a text holding it,
-        lets a text holding none of the rule's characters be passed over without running the regex
-        (the same result, at a fifth of the cost)."""
-        if chars is not None and self.chars is not None and chars.isdisjoint(self.chars):
-            return None
+        """The first match in ``text``. A text holding none of the rule's characters is passed over
+        without running the regex (the same result, at a fraction of the cost); ``chars``, the
+        characters of ``text`` or of a text holding it, spares that test a pass over the text when
+        several rules read the same one."""
+        if self.chars is not None:
+            if chars is not None:
+                if chars.isdisjoint(self.chars):
+                    return None
+            elif self.chars.isdisjoint(text):
+                return None
         if self.unless is not None and self.unless.search(text):
             return None
         return self.regex.search(text)

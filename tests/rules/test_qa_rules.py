@@ -147,13 +147,15 @@ def test_a_pattern_knows_a_character_of_every_match(kind, patterns, chars):
     assert pattern.chars == (frozenset(chars) if chars is not None else None)
 
 
-@pytest.mark.parametrize("text", ["请问怎么开户", "这个可以吗", "没有问题", "到底是谁", "abc", "", "有没有大神"])
+@pytest.mark.parametrize("text", ["请问怎么开户", "这个可以吗", "没有问题", "到底是谁", "abc", "", "有没有大神",
+                                  "问题：会员怎么分？ 回答：按业务", "明白了，谢谢[抱拳]", "好的", "哈哈哈"])
 def test_the_character_filter_gives_what_the_regex_gives(text):
-    """Each shipped cue and exclusion: the same match with and without the text's characters given."""
+    """Each shipped rule: the match its regex gives, with or without the text's characters given."""
     rules = load_qa_rules()
-    for rule in (*rules.cues, *rules.exclusions):
+    for rule in (*rules.cues, *rules.exclusions, *rules.non_answers, rules.restated, rules.thanks):
         with_chars = rule.search(text, set(text))
-        alone = rule.search(text)
+        alone = None if rule.unless is not None and rule.unless.search(text) else rule.regex.search(text)
+        assert (rule.search(text) and rule.search(text).span()) == (alone and alone.span()), rule.name
         assert (with_chars and with_chars.span()) == (alone and alone.span()), rule.name
         wider = rule.search(text, set(text) | set("的了"))  # the characters of a text holding it (a clause's body)
         assert (wider and wider.span()) == (alone and alone.span()), rule.name
@@ -171,5 +173,8 @@ def test_a_text_without_the_characters_never_reaches_the_regex():
             raise AssertionError("the regex ran")
     skipping = type(pattern)(**{**pattern.__dict__, "regex": Refusing()})
     assert skipping.search("怎么开户", set("怎么开户")) is None
+    assert skipping.search("怎么开户") is None  # (the text's characters read by the rule itself)
     with pytest.raises(AssertionError):
         skipping.search("请问怎么开户", set("请问怎么开户"))
+    with pytest.raises(AssertionError):
+        skipping.search("请问怎么开户")
