@@ -9,8 +9,9 @@ worker copies pages it would otherwise share with its parent.
 
 ``paused_gc`` stops collections while such a pass runs; ``frozen`` moves every object there is
 into the collector's permanent generation (``gc.freeze``), so that workers forked inside walk only
-what they make themselves. Neither leaks beyond the block: what a paused block left as garbage is
-collected at the next collection after it.
+what they make themselves. Neither outlives its block: what a paused block left as garbage is
+collected at the next collection after it (unless a ``frozen`` block began inside it: then once that
+one ends).
 """
 
 from __future__ import annotations
@@ -33,16 +34,26 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+_frozen_blocks = 0     # frozen() blocks open in this process
+_release_after = False  # whether the last of them releases the freeze (nobody else had frozen before)
+
+
 @contextlib.contextmanager
 def frozen() -> Iterator[None]:
     """Every object there is now left alone by the collector inside (``gc.freeze``): fork the
-    workers that share them here. Released after, also when nested (the outermost releases)."""
-    outermost = gc.get_freeze_count() == 0
+    workers that share them here. Released once the last open block ends, whatever the order they
+    end in (generators), unless something else had frozen objects before the first began: that
+    freeze, and what the blocks added to it, stays its owner's to release."""
+    global _frozen_blocks, _release_after
+    if _frozen_blocks == 0:
+        _release_after = gc.get_freeze_count() == 0
+    _frozen_blocks += 1
     gc.freeze()
     try:
         yield
     finally:
-        if outermost:
+        _frozen_blocks -= 1
+        if _frozen_blocks == 0 and _release_after:
             gc.unfreeze()
 
 

@@ -51,22 +51,46 @@ def test_frozen_releases_after_an_error():
         raise ValueError
 
 
-def test_a_cycle_made_while_paused_is_collected_after():
+def test_a_cycle_made_while_paused_is_collected_by_the_collector_after():
     import weakref
 
     class Node:
         pass
 
-    with heap.paused_gc():  # (automatic collections only: gc.collect still collects)
+    with heap.paused_gc():
         a, b = Node(), Node()
         a.other, b.other = b, a
         alive = weakref.ref(a)
         del a, b
+        made = [[] for _ in range(5 * gc.get_threshold()[0])]  # enough to start a collection, if enabled
         assert alive() is not None
-    gc.collect()
+    del made
+    for _ in range(100):  # no gc.collect(): the collector's own next collections
+        [[] for _ in range(gc.get_threshold()[0])]
+        if alive() is None:
+            break
     assert alive() is None
+
+
+def test_frozen_blocks_ending_out_of_order_release_once_the_last_ends():
+    first, second = heap.frozen(), heap.frozen()  # (as two generators holding one each would)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_freeze_count() > 0  # the second still counts on it
+    second.__exit__(None, None, None)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_freeze_made_by_someone_else_is_left_to_them():
+    gc.freeze()
+    try:
+        with heap.frozen():
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_trim_heap_runs_anywhere():
     heap.trim_heap()  # glibc's malloc_trim on Linux, nothing elsewhere; never raises
-

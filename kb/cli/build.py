@@ -81,9 +81,11 @@ def build_command(paths: tuple[str, ...], out: str, group: str | None, rules_dir
                     from kb.publish.data import preload
 
                     status.update("extract: qa (and reading the wiki's data)")
+                    # paused until it is frozen (preload pauses the collector itself, but a collection
+                    # between its return and the freeze would walk all it read), and frozen until the
+                    # wiki is rendered (the ExitStack around the extraction and the wiki releases it)
                     with heap.paused_gc():
                         preloaded.append(preload(engine))
-                        # held until the wiki is rendered: no collection walks it until then (kb.heap)
                         held.enter_context(heap.frozen())
 
                 extracted = extract(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,

@@ -170,12 +170,12 @@ def cut_many(texts: Sequence[str], words: Sequence[str] = (), workers: int | Non
     had_model = model_kept()  # else it is released when the texts are cut
     if on_progress:
         on_progress(0, total)  # the model loads first: show the stage at once
-    forking = context.get_start_method() == "fork"
-    if forking:
+    shared = contextlib.nullcontext()
+    if context.get_start_method() == "fork":
         _fast_cut() if fast else _base_model()  # made once here; the forked workers share it
+        shared = heap.frozen()
     try:
-        with heap.frozen() if forking else contextlib.nullcontext(), \
-                context.Pool(min(workers, len(pieces)), initializer=_init, initargs=(list(words), fast)) as pool:
+        with shared, context.Pool(min(workers, len(pieces)), initializer=_init, initargs=(list(words), fast)) as pool:
             for piece, tokens in zip(pieces, pool.imap(_cut_chunk, pieces)):
                 yield from zip(piece, tokens)
                 done += len(piece)

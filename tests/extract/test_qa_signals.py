@@ -786,3 +786,25 @@ def test_beyond_the_window_only_explicit_replies_link(rules, reply, asker_names_
     )
     found = pairs_of(messages, narrow)
     assert (8 in {a for a, _sig in found.get(0, [])}) is linked
+
+
+@pytest.mark.parametrize(("answer_at", "linked"), [(3, True), (4, False)])
+def test_the_window_ends_after_window_messages_replies(rules, answer_at, linked):
+    """window_messages 3: a reply three messages after the question may link by nearness, a fourth not."""
+    import dataclasses
+
+    narrow = dataclasses.replace(rules, window_messages=3)
+    fillers = [(f"09:0{i}:00", f"路人{i}", "哈哈") for i in range(1, answer_at)]  # chatter: never an answer
+    messages = chat(
+        ("09:00:00", "小林-蓝海支付", "请问备付金和资金池有什么区别？"),
+        *fillers,
+        (f"09:0{answer_at}:30", "老周-星河银行", "一个是预收待付的客户资金，一个是平台自己沉淀的钱，监管要求不同。"),
+    )
+    assert (answer_at in {a for a, _sig in pairs_of(messages, narrow).get(0, [])}) is linked
+
+
+@pytest.mark.parametrize("body", ["？", "吗", "？你们呢", "a?"])
+def test_a_reply_asks_by_its_first_character_too(rules, body):
+    from kb.extract.qa_signals import _asks
+
+    assert _asks(body, rules)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -216,8 +217,6 @@ def test_rendering_in_processes_gives_the_same_site(kb_sqlite, tmp_path, monkeyp
     real = render._render_pages
 
     def recording(*args, **kwargs):
-        import gc
-
         with seen.open("a") as file:
             file.write(f"{os.getpid()} {gc.get_freeze_count()}\n")
         return real(*args, **kwargs)
