@@ -185,8 +185,7 @@ ASKING_CUES = ("question_mark", "final_particle")
 def _asks(body: str, rules: QARules) -> bool:
     """Whether a reply (its cleaned body) asks something itself: a question mark or a final 吗/么
     (hedges like 吧 do not count)."""
-    chars = set(body)
-    return any(rule.name in ASKING_CUES and rule.search(body, chars) for rule in rules.cues)
+    return any(rule.name in ASKING_CUES and rule.search(body) for rule in rules.cues)
 
 
 def why_unpaired(messages: list[Msg], index: int, rules: QARules, day: DayQuestions | None = None,
@@ -245,8 +244,7 @@ def is_non_answer(text: str, rules: QARules, mentions: list[str] | tuple[str, ..
 def _non_answer(body: str, rules: QARules) -> bool:
     if len(body) < rules.answer_min_chars:
         return True
-    chars = set(body)
-    return any(rule.search(body, chars) for rule in rules.non_answers)
+    return any(rule.search(body) for rule in rules.non_answers)
 
 
 @lru_cache(maxsize=200_000)
