@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import importlib.util
 import os
@@ -68,6 +70,7 @@ class KbGroup(click.Group):
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
+        _leave_lightly()
         try:
             return super().invoke(ctx)
         except OSError as exc:
@@ -80,6 +83,29 @@ class KbGroup(click.Group):
             if os.environ.get("KB_DEBUG"):
                 raise
             raise KbError(f"internal error: {exc.__class__.__name__}: {exc} (run with KB_DEBUG=1 for the traceback)") from None
+
+
+_exit_registered = False
+
+
+def _leave_lightly() -> None:
+    """Have this process end with at_exit (once, whatever number of commands it runs)."""
+    global _exit_registered
+    if not _exit_registered:
+        atexit.register(at_exit)
+        _exit_registered = True
+
+
+def at_exit() -> None:
+    """At the interpreter's exit, before its last garbage collections: close the databases' pooled
+    connections (which those collections would otherwise close) and freeze every object left
+    (``gc.freeze``), so that they do not walk it. After a build that is a heap of large dicts
+    (pkuseg's and jieba's tables, the rules): walking it took 0.6–0.8 s of a first build's end,
+    on one core. What is frozen is still freed with the process."""
+    db = sys.modules.get("kb.store.db")
+    if db is not None:
+        db.dispose_all()
+    gc.freeze()
 
 
 def _is_sqlalchemy_error(exc: BaseException) -> bool:

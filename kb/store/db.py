@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from kb.store import DEFAULT_URL
 from kb.store.heads import script_heads
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()  # what create() made and is still alive
 
 
 def database_url(url: str | None = None) -> str:
@@ -58,7 +60,15 @@ def create(url: str | None = None) -> Engine:
         raise DatabaseError(f"cannot use database URL {url!r}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    _engines.add(engine)
     return engine
+
+
+def dispose_all() -> None:
+    """Close the pooled connections of every engine create() made that is still alive (or not
+    yet collected): an SQLite file's last connection closing removes its WAL file."""
+    for engine in list(_engines):
+        engine.dispose()
 
 
 def upgrade(engine: Engine) -> None:
