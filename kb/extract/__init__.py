@@ -87,13 +87,22 @@ def _extract(engine, rules_dir, on_progress, workers, extract_terms, meanwhile=N
         if child is not None:
             ahead.append(child)
 
+    told: list = []
+
+    def mentions_found(conn, mentions: list[dict]) -> None:
+        """The Q&A process links with the mentions found while they are written (it stores its pairs
+        once they are committed)."""
+        if ahead:
+            ahead[0].send(qa.go_with(conn, mentions))
+            told.append(True)
+
     with parallel.stopped_on_error(ahead):  # (stopped once it has stored its pairs, if it was told to go)
         terms = extract_terms(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,
-                              segmented=segmented)
+                              segmented=segmented, mentions_found=mentions_found)
         if not ahead:
             return ExtractReport(terms, qa.extract_qa(engine, rules_dir=rules_dir, on_progress=qa_progress,
                                                       workers=workers))
-        ahead[0].send("go")
+        ahead[0].send("stored" if told else "go")
         # what the term passes freed here is mostly copies of pages the Q&A process still shares: give
         # them back while it links (about 150 MiB less at the peak of a first build of the corpus)
         heap.trim_heap()

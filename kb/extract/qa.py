@@ -33,8 +33,22 @@ ProgressFn = Callable[[int, int], None]
 def message_terms(conn: sa.Connection, source_ids: Collection[int] | None = None) -> dict[int, frozenset[int]]:
     """message id → ids of the (non-rejected) terms it mentions, merged terms resolved to their target
     (only the messages of ``source_ids`` when given)."""
-    terms = {row.id: (row.status, row.merged_into_id) for row in conn.execute(
-        sa.select(Term.id, Term.status, Term.merged_into_id))}
+    query = sa.select(Mention.message_id, Mention.term_id)
+    if source_ids is not None:
+        query = query.join(Message, Message.id == Mention.message_id).where(Message.source_id.in_(list(source_ids)))
+    return terms_by_message(term_states(conn), conn.execute(query))
+
+
+def term_states(conn: sa.Connection) -> list[tuple[int, str, int | None]]:
+    """(id, status, merged_into_id) of every term: what terms_by_message resolves mentions with."""
+    return [tuple(row) for row in conn.execute(sa.select(Term.id, Term.status, Term.merged_into_id))]
+
+
+def terms_by_message(states: Iterable[tuple[int, str, int | None]],
+                     mentions: Iterable[tuple[int, int]]) -> dict[int, frozenset[int]]:
+    """message id → ids of the (non-rejected) terms of its ``mentions`` ((message id, term id)
+    pairs), merged terms resolved to their target, by the terms' ``states`` (term_states)."""
+    terms = {term_id: (status, target) for term_id, status, target in states}
 
     def resolve(term_id: int) -> int | None:
         seen = set()
@@ -50,10 +64,7 @@ def message_terms(conn: sa.Connection, source_ids: Collection[int] | None = None
         return None
 
     by_message: dict[int, set[int]] = defaultdict(set)
-    query = sa.select(Mention.message_id, Mention.term_id)
-    if source_ids is not None:
-        query = query.join(Message, Message.id == Mention.message_id).where(Message.source_id.in_(list(source_ids)))
-    for message_id, term_id in conn.execute(query):
+    for message_id, term_id in mentions:
         resolved = resolve(term_id)
         if resolved is not None:
             by_message[message_id].add(resolved)
@@ -218,14 +229,29 @@ def start_ahead(engine: Engine, messages: int, rules_dir: str | Path | None = No
     It reads the days, counts their bigrams, learns the @name aliases, cleans the texts and reads
     their question cues (none of which depends on the terms) on the core the term passes leave
     free, then waits. Send it "go" once the terms and their mentions are stored (anything else,
-    or closing it, stops it); its ``result`` is then extract_qa's report, and its messages are
-    (done, total) as extract_qa's ``on_progress`` has them. The pairs are those extract_qa would
-    find. None when it would not gain: fewer than MIN_AHEAD_MESSAGES ``messages``, one worker,
+    or closing it, stops it); or, sooner, ``go_with(connection, mention rows)`` once the terms are
+    written and their mentions found, in the transaction that writes them: it then links with
+    those, and stores its pairs once it is sent "stored" (after the commit). Its ``result`` is then
+    extract_qa's report, and its messages are (done, total) as extract_qa's ``on_progress`` has
+    them. The pairs are those extract_qa would find. None when it would not gain: fewer than MIN_AHEAD_MESSAGES ``messages``, one worker,
     or no fork.
     """
     if messages < MIN_AHEAD_MESSAGES or not parallel.can_fork(workers):
         return None
     return parallel.Forked(_ahead, engine, rules_dir, workers, name="Q&A extraction")
+
+
+def go_with(conn: sa.Connection, mentions: list[dict]) -> tuple:
+    """What to send the process start_ahead started, in the transaction that has just written the
+    terms and is about to write these ``mentions`` (rows of ``mentions``): it links with them
+    meanwhile (send "stored" once they are committed)."""
+    from array import array
+
+    return ("go", term_states(conn), array("q", [row["message_id"] for row in mentions]),
+            array("q", [row["term_id"] for row in mentions]))
+
+
+_left: list = []  # what _ahead read, left for its process's end (os._exit) to drop at once
 
 
 def _ahead(channel, engine: Engine, rules_dir: str | Path | None, workers: int | None) -> dict[str, Any] | None:
@@ -241,19 +267,29 @@ def _ahead(channel, engine: Engine, rules_dir: str | Path | None, workers: int |
                     message.asking(rules)  # cleaned and read for cues here, not in the linking workers
         df = counts_text(counts)
         ready = _time.perf_counter()
-        if channel.recv() != "go":
-            return None
+        told = channel.recv()
         resumed = _time.perf_counter()
-        with engine.connect() as conn:
-            terms = message_terms(conn)
+        if told == "go":
+            with engine.connect() as conn:
+                terms = message_terms(conn)
+        elif isinstance(told, tuple) and told[0] == "go":  # go_with: the mentions before they are written
+            _go, states, message_ids, term_ids = told
+            terms = terms_by_message(states, zip(message_ids, term_ids))
+        else:
+            return None
         no_terms: frozenset[int] = frozenset()
         for messages in ordered:
             for message in messages:
                 message.terms = terms.get(message.id, no_terms)
         pairs = link_days(ordered, rules, counts.weights(), aliases, lambda done, total: channel.send((done, total)),
                           workers)
+        if told != "go" and channel.recv() != "stored":
+            return None  # the terms were not stored: neither are the pairs
         # the time of its own work, not of the wait
-        return _replace_pairs(engine, pairs, counts, aliases, started + (resumed - ready), df)
+        report = _replace_pairs(engine, pairs, counts, aliases, started + (resumed - ready), df)
+        # freeing the days' 123,000 messages one by one would keep the parent waiting 0.3 s more
+        _left.append((ordered, counts, aliases, terms, pairs))
+        return report
 
 
 def _replace_pairs(engine: Engine, pairs: list[Pair], counts: BigramCounts, aliases: dict[str, str],

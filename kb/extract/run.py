@@ -39,22 +39,27 @@ class TermReport:
 
 def extract_terms(engine: Engine, rules_dir: str | None = None, on_progress: Progress | None = None,
                   rules: TermRules | None = None, workers: int | None = None,
-                  segmented: Callable[[int], None] | None = None) -> TermReport:
+                  segmented: Callable[[int], None] | None = None,
+                  mentions_found: Callable[[sa.Connection, list[dict]], None] | None = None) -> TermReport:
     """Find, rank and store candidate terms, their mentions and candidate definitions.
 
     ``workers``: processes that segment uncached texts and run the passes over all messages
     (default: every core; see kb.nlp.parallel). The output is the same with any number.
     ``segmented(number of messages)`` is called once every text is segmented (and pkuseg's
     model released), before anything is stored: kb.extract starts the Q&A extraction then.
+    ``mentions_found(connection, mention rows)`` is called once the terms are written and their
+    mentions found, in the transaction that then writes the mentions (and commits when this
+    returns): kb.extract lets the Q&A extraction link with them meanwhile.
     """
     cache_writer: list = []  # the new tokens are written by a process of their own while the passes run
     with heap.paused_gc(), parallel.stopped_on_error(cache_writer):
         return _extract_terms(engine, rules or load_term_rules(rules_dir), on_progress, workers, segmented,
-                              cache_writer)
+                              cache_writer, mentions_found)
 
 
 def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | None, workers: int | None,
-                   segmented_hook: Callable[[int], None] | None, cache_writer: list) -> TermReport:
+                   segmented_hook: Callable[[int], None] | None, cache_writer: list,
+                   mentions_found: Callable[[sa.Connection, list[dict]], None] | None = None) -> TermReport:
     workers = parallel.worker_count(workers)
     report = TermReport()
     clock = time.perf_counter()
@@ -134,6 +139,8 @@ def _extract_terms(engine: Engine, rules: TermRules, on_progress: Progress | Non
         with parallel.started(_scan_span, (messages, docs, KeyIndex(keys)), spans, passes) as results:
             for part in results:
                 mentions.extend(_mention_rows(part))
+        if mentions_found is not None:
+            mentions_found(conn, mentions)
         definition_rows = _definition_rows(definition_matches, keys)
         replace_output(conn, mentions, definition_rows)
         add_variant_aliases(conn, mentions, removed)

@@ -224,7 +224,7 @@ class Forked:
             while True:
                 try:
                     kind, value = self._conn.recv()
-                except EOFError:
+                except (EOFError, ConnectionResetError):  # (reset: it left with a message of ours unread)
                     self._process.join()
                     raise KbError(f"{self._name} stopped (exit status {self._process.exitcode}) "
                                   "before it reported") from None

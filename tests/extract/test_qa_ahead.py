@@ -125,3 +125,49 @@ def test_an_error_meanwhile_is_raised_once_the_q_and_a_process_is_done(examples_
     # the Q&A process was not cut short (its progress had nobody to go to): the pairs of these
     # terms are stored, however soon the error came
     assert count(examples_engine, "qa_pairs") > 0
+
+
+def test_the_mentions_found_give_the_terms_the_table_gives(examples_engine):
+    # what go_with sends before the mentions are written resolves to what message_terms reads after
+    extract(examples_engine, workers=1)
+    with examples_engine.begin() as conn:
+        conn.execute(sa.text("UPDATE terms SET status = 'rejected' WHERE id IN (SELECT min(term_id) FROM mentions)"))
+        rows = [{"message_id": m, "term_id": t} for m, t in conn.execute(sa.text("SELECT message_id, term_id FROM mentions"))]
+        stored = qa.message_terms(conn)
+        _go, states, message_ids, term_ids = qa.go_with(conn, rows)
+    assert stored and qa.terms_by_message(states, zip(message_ids, term_ids)) == stored
+    assert len(stored) < len({row["message_id"] for row in rows})  # the rejected term's mentions count for nothing
+
+
+def test_the_q_and_a_process_links_before_the_mentions_are_committed(examples_engine, ahead, monkeypatch):
+    sent = []
+    real = qa.go_with
+    monkeypatch.setattr(qa, "go_with", lambda conn, mentions: sent.append(len(mentions)) or real(conn, mentions))
+    extract(examples_engine, workers=2)
+    early = qa_tables(examples_engine)
+    assert sent and sent[0] == count(examples_engine, "mentions")
+    extract(examples_engine, workers=1)
+    assert early[0] and qa_tables(examples_engine) == early
+
+
+def test_an_error_writing_the_mentions_leaves_the_pairs_unstored(examples_engine, ahead, monkeypatch):
+    # told to go before the mentions are written, it stores nothing unless they are committed
+    extract(examples_engine, workers=1)
+    with examples_engine.begin() as conn:  # (the pairs it would store are the ones stored: none are)
+        for table in ("qa_terms", "qa_answers", "qa_pairs"):
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+    before = qa_tables(examples_engine)
+    real = run.add_variant_aliases
+
+    def broken(*args, **kwargs):
+        import time
+
+        time.sleep(0.5)  # the Q&A process has linked by then
+        real(*args, **kwargs)
+        raise KbError("writing the aliases went wrong")
+    monkeypatch.setattr(run, "add_variant_aliases", broken)
+    with pytest.raises(KbError, match="aliases went wrong"):
+        extract(examples_engine, workers=2)
+    assert ahead[-1] is not None
+    assert count(examples_engine, "qa_pairs") == 0 and qa_tables(examples_engine) == before
+    assert not multiprocessing.active_children()
