@@ -102,6 +102,23 @@ def _at_heads(engine: Engine, heads: set[str]) -> bool:
     return bool(heads) and current == heads
 
 
+def _make_folder(url: str | None) -> None:
+    """Create the folder of a new SQLite file (``--db sqlite:///build/kb.sqlite`` in a fresh checkout),
+    as ``--out`` folders are created; SQLite itself only says "unable to open database file"."""
+    try:
+        path = sqlite_file(url)
+    except sa.exc.ArgumentError:
+        return  # create() says what is wrong with the URL
+    if path is None or path.parent.is_dir():
+        return
+    if path.parent.exists():
+        raise DatabaseError(f"cannot create the folder of {path}: {path.parent} is a file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file on the way, no permission
+        raise DatabaseError(f"cannot create the folder of {path}: {exc.strerror or exc}") from None
+
+
 def sqlite_file(url: str | None = None) -> Path | None:
     """The file of an SQLite URL (None for other databases and in-memory ones)."""
     parsed = sa.engine.make_url(database_url(url))
@@ -122,6 +139,8 @@ def open_db(url: str | None = None, *, create_file: bool = True) -> Engine:
             path = None  # create() says what is wrong with the URL
         if path is not None and not path.is_file():
             raise NoDatabase(path)
+    else:
+        _make_folder(url)
     engine = create(url)
     upgrade(engine)
     return engine

@@ -36,3 +36,18 @@ def test_ingest_makes_the_database(tmp_path):
     logs.mkdir()
     result = CliRunner().invoke(main, ["ingest", str(logs), "--db", f"sqlite:///{db}"])
     assert db.exists(), result.output
+
+
+def test_ingest_makes_the_folder_of_a_new_database(tmp_path):
+    db = tmp_path / "build" / "2026" / "kb.sqlite"
+    result = CliRunner().invoke(main, ["ingest", str(tmp_path), "--db", f"sqlite:///{db}"])
+    assert result.exit_code == 0, result.output
+    assert db.is_file()
+
+
+def test_a_folder_that_cannot_be_made_is_named(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    db = tmp_path / "file" / "kb.sqlite"
+    result = CliRunner().invoke(main, ["ingest", str(tmp_path), "--db", f"sqlite:///{db}"])
+    assert result.exit_code == 1
+    assert f"cannot create the folder of {db}" in result.output
