@@ -83,3 +83,24 @@ def test_a_cache_folder_that_cannot_be_written_is_no_error(tmp_path, monkeypatch
     assert lite.write_cache(_base_model()) is False
     assert lite.model_for(tricky) is None
     assert [t for _text, t in parallel.cut_many(tricky[:2], workers=1)] == [_base_model().cut(t) for t in tricky[:2]]
+
+
+def test_the_copy_is_named_by_the_model_not_by_where_or_when_it_was_installed(tmp_path):
+    import os
+    import shutil
+
+    model = lite._model_dir()
+    one, two = tmp_path / "one", tmp_path / "two"
+    for folder in (one, two):
+        folder.mkdir()
+        for name in ("features.pkl", "weights.npz"):
+            shutil.copyfile(model / name, folder / name)  # new files, new times: a fresh installation
+    os.utime(two / "weights.npz", (1, 1))
+    assert lite.cache_dir(one) == lite.cache_dir(two) == lite.cache_dir()
+    with open(two / "weights.npz", "r+b") as f:  # one byte of the weights' end (a zip's CRCs) changed
+        f.seek(-30, os.SEEK_END)
+        byte = f.read(1)
+        f.seek(-30, os.SEEK_END)
+        f.write(bytes([byte[0] ^ 1]))
+    lite._copy_name.cache_clear()  # (read once a process)
+    assert lite.cache_dir(two) != lite.cache_dir(one)
