@@ -106,8 +106,8 @@ def test_group_option_and_db_from_the_environment(workdir: Path, monkeypatch) ->
     ("args", "code", "message"),
     [
         (["--db", "nosuch://x", "logs"], 1, "Error: cannot use database URL 'nosuch://x': "),
-        (["--db", "sqlite:////no/such/folder/kb.sqlite", "logs"], 1,
-         "Error: cannot open sqlite:////no/such/folder/kb.sqlite: OperationalError: unable to open database file\n"),
+        (["--db", "sqlite:////proc/kb.sqlite", "logs"], 1,
+         "Error: cannot open sqlite:////proc/kb.sqlite: OperationalError: unable to open database file\n"),
         ([], 2, "Error: Missing argument 'PATHS...'."),
     ],
     ids=["bad-url", "unopenable-db", "no-paths"],
