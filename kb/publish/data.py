@@ -142,19 +142,22 @@ def load(engine: Engine, messages: bool = True, save_pinyin: bool = True,
         terms = _load_terms(session)
         by_id = {t.id: t for t in terms}
         _load_candidate_definitions(session, by_id)
-        qa = _load_qa(session, by_id)
         sources = _load_sources(session)
         connection = session.connection()
-        spans = _load_spans(connection, by_id) if messages and focus is not None else None
-        if spans is not None:  # (without stored mentions, pages depend on each other: all are made)
-            day_ids, term_ids, pair_ids = focus(Data(terms, by_id, sources, {}, {}, qa, spans))
-            shown = qa if pair_ids is None else {i: qa[i] for i in pair_ids if i in qa}
-            loaded = _load_focused(connection, by_id, shown, spans, day_ids, term_ids)
-        elif messages:
+        if messages and focus is None:  # every message and mention (the pairs' terms come from these)
             loaded, spans = _load_all_messages(connection, by_id)
+            qa = _load_qa(session, by_id, spans)
         else:
-            loaded = _load_messages(connection, _needed_messages(by_id, qa))
-            spans = None
+            qa = _load_qa(session, by_id)
+            spans = _load_spans(connection, by_id) if messages else None
+            if spans is not None:  # (without stored mentions, pages depend on each other: all are made)
+                day_ids, term_ids, pair_ids = focus(Data(terms, by_id, sources, {}, {}, qa, spans))
+                shown = qa if pair_ids is None else {i: qa[i] for i in pair_ids if i in qa}
+                loaded = _load_focused(connection, by_id, shown, spans, day_ids, term_ids)
+            elif messages:
+                loaded, spans = _load_all_messages(connection, by_id)
+            else:
+                loaded = _load_messages(connection, _needed_messages(by_id, qa))
         _attach_pinyin(session, terms, save_pinyin)
         if save_pinyin:  # (a focused render leaves the new messages' characters to kb lookup, which
             # learns a character it has no reading of when a query has it: importing pypinyin for a
@@ -197,7 +200,7 @@ def _completed(engine: Engine, preloaded: Preloaded, save_pinyin: bool) -> Data:
     """load() from what preload() read: the Q&A pairs, and the readings saved."""
     terms, by_id, loaded = preloaded.terms, preloaded.by_id, preloaded.messages
     with Session(engine) as session:
-        qa = _load_qa(session, by_id)
+        qa = _load_qa(session, by_id, preloaded.spans)
         for key, value in preloaded.readings.items():
             if value is not None and save_pinyin:
                 _save_setting(session, key, value)
@@ -320,7 +323,11 @@ def _example_rank(size: int, message_id: int) -> tuple:
     return (not 20 <= size <= 160, -size if size <= 160 else size, message_id)
 
 
-def _load_qa(session: Session, by_id: dict[int, TermInfo]) -> dict[int, QAInfo]:
+def _load_qa(session: Session, by_id: dict[int, TermInfo],
+             spans: dict[int, list[tuple[int, int, int]]] | None = None) -> dict[int, QAInfo]:
+    """The pairs, each term's pairs in the order its page shows them. ``spans``: the mentions of the
+    shown terms by message (_load_spans), when read already: which terms each question names is
+    taken from them instead of a join of qa_pairs with mentions (0.27 s on the corpus)."""
     connection = session.connection()
     pairs = {pair_id: QAInfo(pair_id, question_id, score or 0.0, [], []) for pair_id, question_id, score in
              _driver_rows(connection, "SELECT id, question_id, score FROM qa_pairs")}
@@ -333,8 +340,13 @@ def _load_qa(session: Session, by_id: dict[int, TermInfo]) -> dict[int, QAInfo]:
             by_id[term_id].qa.append(pair_id)
     # a term's best pairs are those whose question names it (备付金和资金池有什么区别？ on 备付金's page,
     # not a question about 在途资金 whose answer mentions 备付金), then the better scored
-    asked_about = set(connection.exec_driver_sql(
-        "SELECT DISTINCT mentions.term_id, qa_pairs.id FROM qa_pairs JOIN mentions ON mentions.message_id = qa_pairs.question_id"))
+    if spans is not None:
+        no_spans: list = []
+        asked_about = {(term_id, pair.id) for pair in pairs.values()
+                       for _start, _end, term_id in spans.get(pair.question_id, no_spans)}
+    else:
+        asked_about = set(connection.exec_driver_sql(
+            "SELECT DISTINCT mentions.term_id, qa_pairs.id FROM qa_pairs JOIN mentions ON mentions.message_id = qa_pairs.question_id"))
     for term in by_id.values():
         term.qa.sort(key=lambda pair_id: ((term.id, pair_id) not in asked_about, -pairs[pair_id].score, pair_id))
     return pairs

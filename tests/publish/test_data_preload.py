@@ -71,3 +71,23 @@ def test_the_readings_read_ahead_are_saved_with_the_rest(db_url):
     data_module.load(engine)
     assert saved() == kept  # what load() at once keeps
     engine.dispose()
+
+
+def test_a_terms_pairs_asked_about_it_come_first_either_way(db_url):
+    # the pair asking about 备付金 (0.9) before a better one (0.95) that only its answer links to it;
+    # without the messages load() finds what each question names by a query; with them, or from
+    # what preload read, by the mentions it read
+    kb = fill(db_url)
+    engine = open_db(kb.url)
+    with engine.begin() as conn:
+        pair_id = conn.execute(sa.insert(QAPair.__table__).values(question_id=kb.messages[3], score=0.95)
+                               .returning(QAPair.__table__.c.id)).scalar_one()
+        conn.execute(sa.insert(QAAnswer.__table__).values(pair_id=pair_id, message_id=kb.messages[4], rank=0, score=0.8))
+        conn.execute(sa.insert(QATerm.__table__), [{"pair_id": pair_id, "term_id": kb.terms["备付金"]},
+                                                   {"pair_id": pair_id, "term_id": kb.terms["协议支付"]}])
+    first = next(p for p in data_module.load(engine).qa.values() if p.id != pair_id).id
+    for loaded in (data_module.load(engine, messages=False), data_module.load(engine),
+                   data_module.load(engine, preloaded=data_module.preload(engine))):
+        assert loaded.by_id[kb.terms["备付金"]].qa == [first, pair_id]
+        assert loaded.by_id[kb.terms["协议支付"]].qa == [pair_id]
+    engine.dispose()
