@@ -34,11 +34,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # made once: json.dumps with options makes one a call
+
+
 def _json_dumps(value) -> str:
     """JSON for the JSON columns; most hold an empty list, which needs no encoder."""
     if not value and isinstance(value, list):
         return "[]"
-    return json.dumps(value, ensure_ascii=False)
+    return _encode(value)
 
 
 def alembic_config(engine: Engine | None = None):
