@@ -68,6 +68,8 @@ def load_early() -> None:
 
 
 def _extract(engine, rules_dir, on_progress, workers, extract_terms, meanwhile=None) -> ExtractReport:
+    import threading
+
     from kb import heap
     from kb.nlp import parallel
 
@@ -87,18 +89,25 @@ def _extract(engine, rules_dir, on_progress, workers, extract_terms, meanwhile=N
         if child is not None:
             ahead.append(child)
 
-    told: list = []
+    told: list = []  # the thread sending the mentions found
 
     def mentions_found(conn, mentions: list[dict]) -> None:
         """The Q&A process links with the mentions found while they are written (it stores its pairs
-        once they are committed)."""
+        once they are committed). Sent by a thread: the message (4 MB on the corpus) waits in the
+        pipe until that process is ready for it, which the transaction should not."""
         if ahead:
-            ahead[0].send(qa.go_with(conn, mentions))
-            told.append(True)
+            sender = threading.Thread(target=ahead[0].send, args=(qa.go_with(conn, mentions),),
+                                      name="kb: the Q&A process's mentions", daemon=True)
+            sender.start()
+            told.append(sender)
 
     with parallel.stopped_on_error(ahead):  # (stopped once it has stored its pairs, if it was told to go)
-        terms = extract_terms(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,
-                              segmented=segmented, mentions_found=mentions_found)
+        try:
+            terms = extract_terms(engine, rules_dir=rules_dir, on_progress=on_progress, workers=workers,
+                                  segmented=segmented, mentions_found=mentions_found)
+        finally:  # (sent, or failed, before the pipe is closed on an error)
+            for sender in told:
+                sender.join()
         if not ahead:
             return ExtractReport(terms, qa.extract_qa(engine, rules_dir=rules_dir, on_progress=qa_progress,
                                                       workers=workers))

@@ -251,6 +251,10 @@ def go_with(conn: sa.Connection, mentions: list[dict]) -> tuple:
             array("q", [row["term_id"] for row in mentions]))
 
 
+class _Stopped(Exception):
+    """The parent of _ahead's process sent what was not expected, or left: nothing is stored."""
+
+
 _left: list = []  # what _ahead read, left for its process's end (os._exit) to drop at once
 
 
@@ -281,12 +285,24 @@ def _ahead(channel, engine: Engine, rules_dir: str | Path | None, workers: int |
         for messages in ordered:
             for message in messages:
                 message.terms = terms.get(message.id, no_terms)
-        pairs = link_days(ordered, rules, counts.weights(), aliases, lambda done, total: channel.send((done, total)),
-                          workers)
-        if told != "go" and channel.recv() != "stored":
+        stored = [told == "go"]  # told with go_with: the mentions are committed once it is sent "stored"
+
+        def progress(done: int, total: int) -> None:
+            channel.send((done, total))
+            if not stored[0] and channel.poll():  # "stored" already, or the parent gone (its error)
+                if channel.recv() != "stored":
+                    raise _Stopped
+                stored[0] = True
+        try:
+            pairs = link_days(ordered, rules, counts.weights(), aliases, progress, workers)
+            waited = _time.perf_counter()
+            if not stored[0] and channel.recv() != "stored":
+                raise _Stopped
+        except (_Stopped, EOFError):
             return None  # the terms were not stored: neither are the pairs
-        # the time of its own work, not of the wait
-        report = _replace_pairs(engine, pairs, counts, aliases, started + (resumed - ready), df)
+        # the time of its own work, not of the waits
+        waited = _time.perf_counter() - waited
+        report = _replace_pairs(engine, pairs, counts, aliases, started + (resumed - ready) + waited, df)
         # freeing the days' 123,000 messages one by one would keep the parent waiting 0.3 s more
         _left.append((ordered, counts, aliases, terms, pairs))
         return report

@@ -277,6 +277,10 @@ class _Channel:
         """What the parent sent; EOFError once it closed its end."""
         return self._conn.recv()
 
+    def poll(self) -> bool:
+        """Whether recv would return at once: the parent sent something, or closed its end."""
+        return self._conn.poll()
+
 
 def _forked_main(conn, parent_end, target: Callable[..., Any], args: tuple, name: str) -> None:
     """In the forked process: run target, send ("ok", value) or ("error", exception), and leave."""

@@ -171,3 +171,51 @@ def test_an_error_writing_the_mentions_leaves_the_pairs_unstored(examples_engine
     assert ahead[-1] is not None
     assert count(examples_engine, "qa_pairs") == 0 and qa_tables(examples_engine) == before
     assert not multiprocessing.active_children()
+
+
+def test_an_error_writing_the_mentions_stops_the_linking_soon(examples_engine, ahead, monkeypatch, tmp_path):
+    # the Q&A process looks at the pipe after each day it links: its parent's error (the pipe
+    # closed) stops it there instead of after every day
+    import time
+
+    calls = tmp_path / "linked"
+    real = qa.link_day
+
+    def slow(*args, **kwargs):
+        with open(calls, "a") as f:
+            f.write("day\n")
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(qa, "link_day", slow)
+    monkeypatch.setattr(run, "add_variant_aliases", lambda *a, **k: (_ for _ in ()).throw(KbError("aliases failed")))
+    with pytest.raises(KbError, match="aliases failed"):
+        extract(examples_engine, workers=2)
+    days = len(calls.read_text().split())  # 1 (its parent had failed by then) of the 3 it would link
+    with examples_engine.connect() as conn:
+        total = conn.execute(sa.text("SELECT count(*) FROM sources")).scalar()
+    assert total >= 3 and days <= total - 2
+    assert count(examples_engine, "qa_pairs") == 0
+    assert not multiprocessing.active_children()
+
+
+def test_the_q_and_a_seconds_leave_out_the_wait_for_the_commit(examples_engine, ahead, monkeypatch):
+    import time
+
+    real = run.add_variant_aliases
+
+    def slow(*args, **kwargs):
+        time.sleep(1.5)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(run, "add_variant_aliases", slow)
+    report = extract(examples_engine, workers=2)
+    assert report.qa["pairs"] > 0 and report.qa["seconds"] < 1.5
+
+
+def test_without_the_mentions_found_it_is_told_to_go_after_the_commit(examples_engine, ahead, monkeypatch):
+    # (an extract_terms that never calls mentions_found: the Q&A process reads the mentions stored)
+    real = run.extract_terms
+    monkeypatch.setattr(run, "extract_terms", lambda *a, mentions_found=None, **k: real(*a, **k))
+    extract(examples_engine, workers=2)
+    two = qa_tables(examples_engine)
+    extract(examples_engine, workers=1)
+    assert ahead[0] is not None and two[2] and qa_tables(examples_engine) == two
