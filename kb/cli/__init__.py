@@ -32,3 +32,12 @@ def main() -> None:
 
     Example: kb ingest examples/logs && kb extract && kb terms --top 20
     """
+
+
+def run() -> None:
+    """The ``kb`` console script (and ``python -m kb``): the command line, ending lightly
+    (kb.cli.common.at_exit)."""
+    from kb.cli.common import leave_lightly
+
+    leave_lightly()
+    main()

@@ -70,7 +70,6 @@ class KbGroup(click.Group):
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
-        _leave_lightly()
         try:
             return super().invoke(ctx)
         except OSError as exc:
@@ -85,15 +84,16 @@ class KbGroup(click.Group):
             raise KbError(f"internal error: {exc.__class__.__name__}: {exc} (run with KB_DEBUG=1 for the traceback)") from None
 
 
-_exit_registered = False
+_exit_pid: int | None = None  # the process at_exit was registered in
 
 
-def _leave_lightly() -> None:
-    """Have this process end with at_exit (once, whatever number of commands it runs)."""
-    global _exit_registered
-    if not _exit_registered:
+def leave_lightly() -> None:
+    """Have this process end with at_exit (once). The console script and ``python -m kb`` call it:
+    a program that imports kb and calls its commands keeps its own way of ending."""
+    global _exit_pid
+    if _exit_pid is None:
         atexit.register(at_exit)
-        _exit_registered = True
+        _exit_pid = os.getpid()
 
 
 def at_exit() -> None:
@@ -101,7 +101,10 @@ def at_exit() -> None:
     connections (which those collections would otherwise close) and freeze every object left
     (``gc.freeze``), so that they do not walk it. After a build that is a heap of large dicts
     (pkuseg's and jieba's tables, the rules): walking it took 0.6–0.8 s of a first build's end,
-    on one core. What is frozen is still freed with the process."""
+    on one core. What is frozen is still freed with the process. Nothing in a forked child that
+    ends this way (its parent's connections are its parent's)."""
+    if _exit_pid is not None and os.getpid() != _exit_pid:
+        return
     db = sys.modules.get("kb.store.db")
     if db is not None:
         db.dispose_all()

@@ -50,4 +50,4 @@ def test_a_folder_that_cannot_be_made_is_named(tmp_path):
     db = tmp_path / "file" / "kb.sqlite"
     result = CliRunner().invoke(main, ["ingest", str(tmp_path), "--db", f"sqlite:///{db}"])
     assert result.exit_code == 1
-    assert f"cannot create the folder of {db}" in result.output
+    assert f"cannot create the folder of {db}: {db.parent} is a file" in result.output
