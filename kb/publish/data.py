@@ -148,8 +148,8 @@ def load(engine: Engine, messages: bool = True, save_pinyin: bool = True,
             loaded, spans = _load_all_messages(connection, by_id)
             qa = _load_qa(session, by_id, spans)
         else:
-            qa = _load_qa(session, by_id)
             spans = _load_spans(connection, by_id) if messages else None
+            qa = _load_qa(session, by_id, spans)
             if spans is not None:  # (without stored mentions, pages depend on each other: all are made)
                 day_ids, term_ids, pair_ids = focus(Data(terms, by_id, sources, {}, {}, qa, spans))
                 shown = qa if pair_ids is None else {i: qa[i] for i in pair_ids if i in qa}

@@ -75,8 +75,8 @@ def test_the_readings_read_ahead_are_saved_with_the_rest(db_url):
 
 def test_a_terms_pairs_asked_about_it_come_first_either_way(db_url):
     # the pair asking about 备付金 (0.9) before a better one (0.95) that only its answer links to it;
-    # without the messages load() finds what each question names by a query; with them, or from
-    # what preload read, by the mentions it read
+    # without the messages load() finds what each question names by a query; with them (all, or a
+    # focused render's), or from what preload read, by the mentions it read
     kb = fill(db_url)
     engine = open_db(kb.url)
     with engine.begin() as conn:
@@ -86,8 +86,11 @@ def test_a_terms_pairs_asked_about_it_come_first_either_way(db_url):
         conn.execute(sa.insert(QATerm.__table__), [{"pair_id": pair_id, "term_id": kb.terms["备付金"]},
                                                    {"pair_id": pair_id, "term_id": kb.terms["协议支付"]}])
     first = next(p for p in data_module.load(engine).qa.values() if p.id != pair_id).id
+    def every_page(partial):
+        return {source.id for source in partial.sources}, {term.id for term in partial.terms}, None
     for loaded in (data_module.load(engine, messages=False), data_module.load(engine),
-                   data_module.load(engine, preloaded=data_module.preload(engine))):
+                   data_module.load(engine, preloaded=data_module.preload(engine)),
+                   data_module.load(engine, focus=every_page)):
         assert loaded.by_id[kb.terms["备付金"]].qa == [first, pair_id]
         assert loaded.by_id[kb.terms["协议支付"]].qa == [pair_id]
     engine.dispose()
