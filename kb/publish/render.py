@@ -191,7 +191,7 @@ def _touched(engine: Engine, data: data_module.Data, site: ctx.Site, files: list
     return {"day": sources, "term": terms, "other": {None}, "messages": messages}
 
 
-QA_LIST = re.compile(r'<div class="qa-list">(.*?)</div><!-- /qa-list -->', re.S)
+QA_LIST = ('<div class="qa-list">', "</div><!-- /qa-list -->")  # what qa.html wraps its pairs in
 QA_BLOCK = re.compile(r'<div class="qa" id="qa(\d+)">')
 QA_PAGE = re.compile(r"qa(-[1-9][0-9]*)?\.html")
 
@@ -204,18 +204,28 @@ def previous_qa_blocks(out: Path) -> dict[int, Markup]:
     blocks: dict[int, Markup] = {}
     for path in sorted(p for p in out.glob("qa*.html") if QA_PAGE.fullmatch(p.name)):
         try:
-            found = QA_LIST.search(path.read_text(encoding="utf-8"))
+            text = _qa_list(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
             continue
-        if found is None:
+        if text is None:
             continue
-        text = found.group(1)
         starts = list(QA_BLOCK.finditer(text))
         if not starts or starts[0].start() != 0:
             continue
         for here, after in zip(starts, starts[1:] + [None]):
             blocks[int(here.group(1))] = Markup(text[here.start():after.start() if after else len(text)])
     return blocks
+
+
+def _qa_list(page: str) -> str | None:
+    """What a Q&A index page holds between its qa-list's start and end (None without one): two
+    finds, where a lazy regex took 0.18 s over the 19 pages (19 MB) of the corpus's wiki."""
+    start, end = QA_LIST
+    first = page.find(start)
+    if first < 0:
+        return None
+    last = page.find(end, first + len(start))
+    return page[first + len(start):last] if last >= 0 else None
 
 
 def _overridden(templates: str | Path | None, names: tuple[str, ...]) -> bool:

@@ -235,3 +235,19 @@ def test_a_new_day_taking_the_address_of_an_older_one_makes_every_page(built, tm
     again = render_wiki(engine, site, **since_last_render(engine, str(rules)))
     assert again.skipped == 0
     assert same_files(site, render_wiki(engine, tmp_path / "full", **since_last_render(engine, str(rules))).out) == []
+
+
+@pytest.mark.parametrize("page", [
+    "", "<p>none</p>", '<div class="qa-list">a</div><!-- /qa-list -->',
+    'x<div class="qa-list">a</div><!-- /qa-list --> <div class="qa-list">b</div><!-- /qa-list -->',
+    '<div class="qa-list">no end</div>', '<div class="qa-list"></div><!-- /qa-list -->',
+    'no start</div><!-- /qa-list --><div class="qa-list">late</div><!-- /qa-list -->',
+    '<div class="qa-list"><div class="qa" id="qa1">一</div></div><!-- /qa-list --></div><!-- /qa-list -->',
+])
+def test_the_q_and_a_list_is_what_the_lazy_pattern_found(page):
+    import re
+
+    from kb.publish.render import _qa_list
+
+    lazy = re.search(r'<div class="qa-list">(.*?)</div><!-- /qa-list -->', page, re.S)
+    assert _qa_list(page) == (lazy.group(1) if lazy else None)
