@@ -144,20 +144,16 @@ def load(engine: Engine, messages: bool = True, save_pinyin: bool = True,
         _load_candidate_definitions(session, by_id)
         sources = _load_sources(session)
         connection = session.connection()
-        if messages and focus is None:  # every message and mention (the pairs' terms come from these)
-            loaded, spans = _load_all_messages(connection, by_id)
-            qa = _load_qa(session, by_id, spans)
+        spans = _load_spans(connection, by_id) if messages else None  # (the pairs' terms come from these)
+        qa = _load_qa(session, by_id, spans)
+        if focus is not None and spans is not None:  # (no stored mention: pages depend on each other, all are made)
+            day_ids, term_ids, pair_ids = focus(Data(terms, by_id, sources, {}, {}, qa, spans))
+            shown = qa if pair_ids is None else {i: qa[i] for i in pair_ids if i in qa}
+            loaded = _load_focused(connection, by_id, shown, spans, day_ids, term_ids)
+        elif messages:
+            loaded = _load_all_messages(connection, by_id, spans)
         else:
-            spans = _load_spans(connection, by_id) if messages else None
-            qa = _load_qa(session, by_id, spans)
-            if spans is not None:  # (without stored mentions, pages depend on each other: all are made)
-                day_ids, term_ids, pair_ids = focus(Data(terms, by_id, sources, {}, {}, qa, spans))
-                shown = qa if pair_ids is None else {i: qa[i] for i in pair_ids if i in qa}
-                loaded = _load_focused(connection, by_id, shown, spans, day_ids, term_ids)
-            elif messages:
-                loaded, spans = _load_all_messages(connection, by_id)
-            else:
-                loaded = _load_messages(connection, _needed_messages(by_id, qa))
+            loaded = _load_messages(connection, _needed_messages(by_id, qa))
         _attach_pinyin(session, terms, save_pinyin)
         if save_pinyin:  # (a focused render leaves the new messages' characters to kb lookup, which
             # learns a character it has no reading of when a query has it: importing pypinyin for a
@@ -188,7 +184,9 @@ def preload(engine: Engine) -> Preloaded:
         by_id = {t.id: t for t in terms}
         _load_candidate_definitions(session, by_id)
         sources = _load_sources(session)
-        loaded, spans = _load_all_messages(session.connection(), by_id)
+        connection = session.connection()
+        spans = _load_spans(connection, by_id)
+        loaded = _load_all_messages(connection, by_id, spans)
         names, new_names = _filled(session, py.SETTING_KEY, _term_readings(terms))
         _apply_pinyin(terms, names)
         chars, new_chars = _filled(session, py.CHARS_KEY, _char_readings(terms, loaded))
@@ -213,13 +211,14 @@ def _load_sources(session: Session) -> list[SourceInfo]:
         .order_by(Source.date, Source.group, Source.id))]
 
 
-def _load_all_messages(connection, by_id: dict[int, TermInfo]) -> tuple[dict[int, MessageInfo], dict | None]:
-    """Every message, and the stored mentions of the shown terms (giving each term its examples and days)."""
+def _load_all_messages(connection, by_id: dict[int, TermInfo],
+                       spans: dict[int, list[tuple[int, int, int]]] | None) -> dict[int, MessageInfo]:
+    """Every message; the stored mentions of the shown terms (``spans``, _load_spans) give each term
+    its examples and days."""
     loaded = _load_messages(connection, None)
-    spans = _load_spans(connection, by_id)
     _examples_from_spans(spans or {}, {m.id: (m.source_id, len(m.text)) for m in loaded.values() if m.text is not None},
                          by_id)
-    return loaded, spans
+    return loaded
 
 
 def _by_source(loaded: dict[int, MessageInfo]) -> dict[int, list[int]]:

@@ -105,14 +105,10 @@ def _at_heads(engine: Engine, heads: set[str]) -> bool:
     return bool(heads) and current == heads
 
 
-def _make_folder(url: str | None) -> None:
+def _make_folder(path: Path) -> None:
     """Create the folder of a new SQLite file (``--db sqlite:///build/kb.sqlite`` in a fresh checkout),
     as ``--out`` folders are created; SQLite itself only says "unable to open database file"."""
-    try:
-        path = sqlite_file(url)
-    except sa.exc.ArgumentError:
-        return  # create() says what is wrong with the URL
-    if path is None or path.parent.is_dir():
+    if path.parent.is_dir():
         return
     if path.parent.exists():
         raise DatabaseError(f"cannot create the folder of {path}: {path.parent} is a file")
@@ -135,15 +131,14 @@ def open_db(url: str | None = None, *, create_file: bool = True) -> Engine:
     """An engine for the URL with the schema migrated to the newest revision. With ``create_file``
     False, a missing SQLite file is an error instead of a new, empty database (commands that only
     read or curate what an ingest stored)."""
-    if not create_file:
-        try:
-            path = sqlite_file(url)
-        except sa.exc.ArgumentError:
-            path = None  # create() says what is wrong with the URL
-        if path is not None and not path.is_file():
-            raise NoDatabase(path)
-    else:
-        _make_folder(url)
+    try:
+        path = sqlite_file(url)
+    except sa.exc.ArgumentError:
+        path = None  # create() says what is wrong with the URL
+    if path is not None and not create_file and not path.is_file():
+        raise NoDatabase(path)
+    if path is not None and create_file:
+        _make_folder(path)
     engine = create(url)
     upgrade(engine)
     return engine
