@@ -285,24 +285,25 @@ def _ahead(channel, engine: Engine, rules_dir: str | Path | None, workers: int |
         for messages in ordered:
             for message in messages:
                 message.terms = terms.get(message.id, no_terms)
-        stored = [told == "go"]  # told with go_with: the mentions are committed once it is sent "stored"
+        stored = told == "go"  # told with go_with: the mentions are committed once it is sent "stored"
 
         def progress(done: int, total: int) -> None:
+            nonlocal stored
             channel.send((done, total))
-            if not stored[0] and channel.poll():  # "stored" already, or the parent gone (its error)
+            if not stored and channel.poll():  # "stored" already, or the parent gone (its error)
                 if channel.recv() != "stored":
                     raise _Stopped
-                stored[0] = True
+                stored = True
         try:
             pairs = link_days(ordered, rules, counts.weights(), aliases, progress, workers)
-            waited = _time.perf_counter()
-            if not stored[0] and channel.recv() != "stored":
+            linked = _time.perf_counter()
+            if not stored and channel.recv() != "stored":
                 raise _Stopped
         except (_Stopped, EOFError):
             return None  # the terms were not stored: neither are the pairs
         # the time of its own work, not of the waits
-        waited = _time.perf_counter() - waited
-        report = _replace_pairs(engine, pairs, counts, aliases, started + (resumed - ready) + waited, df)
+        waits = (resumed - ready) + (_time.perf_counter() - linked)
+        report = _replace_pairs(engine, pairs, counts, aliases, started + waits, df)
         # freeing the days' 123,000 messages one by one would keep the parent waiting 0.3 s more
         _left.append((ordered, counts, aliases, terms, pairs))
         return report
